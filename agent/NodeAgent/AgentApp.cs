@@ -1,0 +1,141 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Api;
+using NodeAgent.Components;
+using NodeAgent.Configuration;
+using NodeAgent.Health;
+using NodeAgent.Operations;
+using NodeAgent.Services;
+using NodeAgent.Store;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+
+namespace NodeAgent;
+
+/// <summary>Builds the agent: configuration, features, listeners and endpoints. Used by Program and by the tests.</summary>
+internal static class AgentApp
+{
+    public static WebApplication Create(AgentOptions options, string[] args, Action<IServiceCollection>? overrides = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Services.AddSystemd();
+        builder.Services.AddWindowsService();
+        builder.Services.AddSerilog(logging => logging
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+        builder.Services.AddNodeAgent(options);
+        overrides?.Invoke(builder.Services);
+        ConfigureListeners(builder.WebHost, options.Listeners);
+
+        var app = builder.Build();
+        app.MapGrpcService<NodeAgentGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<AgentMetrics>().Registry);
+        if (options.Listeners.UnixSocket is { Length: > 0 } socket)
+        {
+            // Kestrel creates the socket with the process umask; narrow it to the owner (root) once bound.
+            app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        }
+
+        return app;
+    }
+
+    public static IServiceCollection AddNodeAgent(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ComponentCatalog>();
+        services.AddSingleton<AgentPaths>();
+        services.AddSingleton<AgentReadiness>();
+        services.AddSingleton<AgentMetrics>();
+        services.AddSingleton(sp => new AgentIdentity(
+            options.NodeName ?? Environment.MachineName,
+            typeof(AgentApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            sp.GetRequiredService<TimeProvider>().GetUtcNow(),
+            options.ServiceManager));
+        services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<GarbageCollector>();
+        services.AddSingleton<OperationJournal>();
+        services.AddSingleton<OperationRegistry>();
+        services.AddSingleton<OperationFinisher>();
+        services.AddSingleton<SwapTransaction>();
+        services.AddSingleton<ComponentActions>();
+        services.AddSingleton<OperationService>();
+        services.AddSingleton<ComponentProber>();
+        services.AddSingleton<ComponentInspector>();
+        services.AddSingleton<ComponentMonitor>();
+        services.AddHttpClient();
+        if (options.ServiceManager == "process")
+        {
+            services.AddSingleton<IServiceManager, ProcessServiceManager>();
+        }
+        else
+        {
+            services.AddSingleton<IServiceManager, SystemdServiceManager>();
+        }
+
+        // Recovery is registered before anything else that starts, and the server starts after all hosted services.
+        services.AddHostedService<CrashRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<ComponentMonitor>());
+
+        services.AddSingleton<ErrorInterceptor>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = NodeAgentGrpcService.ChunkSize + (64 * 1024);
+            grpc.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        var health = services.AddGrpcHealthChecks(grpcHealth =>
+        {
+            grpcHealth.Services.Map("", _ => true);
+            foreach (var component in options.Components)
+            {
+                grpcHealth.Services.Map(component.Name, registration => registration.Tags.Contains(component.Name));
+            }
+        });
+        foreach (var component in options.Components)
+        {
+            health.Add(new HealthCheckRegistration(
+                component.Name,
+                sp => new ComponentHealthCheck(sp.GetRequiredService<ComponentMonitor>(), sp.GetRequiredService<AgentReadiness>(), component.Name),
+                failureStatus: HealthStatus.Unhealthy,
+                tags: [component.Name]));
+        }
+
+        return services;
+    }
+
+    private static void ConfigureListeners(IWebHostBuilder webHost, ListenerOptions listeners) => webHost.ConfigureKestrel(kestrel =>
+    {
+        if (listeners.UnixSocket is { Length: > 0 } socket)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.Delete(socket);
+            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+
+        if (listeners.Tcp.Enabled)
+        {
+            kestrel.Listen(IPAddress.Parse(listeners.Tcp.Address), listeners.Tcp.Port, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+
+        if (listeners.Metrics is { Length: > 0 } metrics)
+        {
+            kestrel.Listen(IPEndPoint.Parse(metrics), listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    });
+}

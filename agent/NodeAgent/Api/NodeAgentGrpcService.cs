@@ -1,0 +1,291 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using NodeAgent.Components;
+using NodeAgent.Configuration;
+using NodeAgent.Health;
+using NodeAgent.Marker;
+using NodeAgent.Operations;
+using NodeAgent.Store;
+using NodeAgent.Validation;
+using V1 = NodeAgent.Contracts.V1;
+
+namespace NodeAgent.Api;
+
+/// <summary>The gRPC adapter: map the request, call one domain service, map the answer back.</summary>
+internal sealed class NodeAgentGrpcService(
+    ArtifactStore store,
+    GarbageCollector collector,
+    OperationService operations,
+    OperationRegistry registry,
+    OperationJournal journal,
+    ComponentInspector inspector,
+    ComponentCatalog catalog,
+    AgentMetrics metrics,
+    AgentIdentity identity) : V1.NodeAgentService.NodeAgentServiceBase
+{
+    public const int ChunkSize = 1024 * 1024;
+
+    public override async Task<V1.GetInfoResponse> GetInfo(V1.GetInfoRequest request, ServerCallContext context)
+    {
+        var states = await inspector.InspectAsync(request.Probe, context.CancellationToken);
+        var blobs = store.List();
+        var response = new V1.GetInfoResponse
+        {
+            NodeName = identity.NodeName,
+            AgentVersion = identity.Version,
+            StartedAt = Timestamp.FromDateTimeOffset(identity.StartedAt),
+            ServiceManager = identity.ServiceManager,
+            Store = new V1.StoreStatus
+            {
+                BlobCount = blobs.Count,
+                TotalBytes = blobs.Sum(b => b.Size),
+                FreeBytes = store.FreeBytes(),
+                MaxArtifactBytes = store.MaxArtifactBytes,
+            },
+            UnfinishedOperations = registry.Query(r => !r.IsTerminal, r => r.Id).Count,
+        };
+        response.Components.AddRange(states.Select(ProtoMapping.ToProto));
+        response.Warnings.AddRange(journal.Warnings);
+        return response;
+    }
+
+    public override async Task<V1.StageArtifactResponse> StageArtifact(IAsyncStreamReader<V1.StageArtifactRequest> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.PayloadCase != V1.StageArtifactRequest.PayloadOneofCase.Header)
+        {
+            throw AgentException.Invalid("header", "the first message of the stream must be the header (name, sha256, size)");
+        }
+
+        var header = requestStream.Current.Header;
+        var result = await store.StageAsync(new StageHeader(header.Name, header.Sha256, header.Size), Chunks(requestStream, context.CancellationToken), context.CancellationToken);
+        metrics.StagedBytes.Inc(result.BytesWritten);
+        return new V1.StageArtifactResponse
+        {
+            Sha256 = result.Digest,
+            Size = result.Size,
+            AlreadyPresent = result.AlreadyPresent,
+            BytesReceived = result.BytesReceived,
+            BytesWritten = result.BytesWritten,
+        };
+    }
+
+    public override async Task ReadArtifact(V1.ReadArtifactRequest request, IServerStreamWriter<V1.ReadArtifactResponse> responseStream, ServerCallContext context)
+    {
+        CheckDigest(request.Sha256);
+        if (!store.Contains(request.Sha256))
+        {
+            throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store");
+        }
+
+        await using var stream = Files.DurableFile.OpenRead(store.BlobPath(request.Sha256));
+        if (request.Offset < 0 || request.Offset > stream.Length)
+        {
+            throw AgentException.Invalid("offset", $"must be between 0 and the blob's size {stream.Length}, not {request.Offset}");
+        }
+
+        stream.Position = request.Offset;
+        var buffer = new byte[ChunkSize];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, context.CancellationToken)) > 0)
+        {
+            await responseStream.WriteAsync(new V1.ReadArtifactResponse { Chunk = ByteString.CopyFrom(buffer, 0, read), Offset = stream.Position - read, TotalSize = stream.Length });
+        }
+    }
+
+    public override async Task<V1.ListArtifactsResponse> ListArtifacts(V1.ListArtifactsRequest request, ServerCallContext context)
+    {
+        var retained = await collector.RetainedAsync(context.CancellationToken);
+        var response = new V1.ListArtifactsResponse { FreeBytes = store.FreeBytes() };
+        foreach (var blob in store.List())
+        {
+            var integrity = V1.ArtifactIntegrity.Unspecified;
+            if (request.Verify)
+            {
+                integrity = await store.ComputeDigestAsync(blob.Digest, context.CancellationToken) == blob.Digest ? V1.ArtifactIntegrity.Ok : V1.ArtifactIntegrity.Corrupt;
+            }
+
+            response.Artifacts.Add(ProtoMapping.ToProto(blob, retained.GetValueOrDefault(blob.Digest), integrity));
+            response.TotalBytes += blob.Size;
+        }
+
+        return response;
+    }
+
+    public override async Task<V1.VerifyArtifactResponse> VerifyArtifact(V1.VerifyArtifactRequest request, ServerCallContext context)
+    {
+        CheckDigest(request.Sha256);
+        var computed = await store.ComputeDigestAsync(request.Sha256, context.CancellationToken);
+        var blob = store.Find(request.Sha256)!;
+        var integrity = computed == request.Sha256 ? V1.ArtifactIntegrity.Ok : V1.ArtifactIntegrity.Corrupt;
+        return new V1.VerifyArtifactResponse { Artifact = ProtoMapping.ToProto(blob, null, integrity), ComputedSha256 = computed };
+    }
+
+    public override async Task<V1.CollectGarbageResponse> CollectGarbage(V1.CollectGarbageRequest request, ServerCallContext context)
+    {
+        var result = await collector.CollectAsync(request.DryRun, context.CancellationToken);
+        var response = new V1.CollectGarbageResponse { FreedBytes = result.FreedBytes, Kept = result.Kept, DryRun = result.DryRun };
+        response.Removed.AddRange(result.Removed);
+        return response;
+    }
+
+    public override Task<V1.ApplyResponse> Apply(V1.ApplyRequest request, ServerCallContext context)
+    {
+        var command = new ApplyCommand(
+            request.OperationId,
+            request.Component,
+            request.Files.Select(f => new TargetFile(f.Role, f.Sha256)).ToList(),
+            request.TargetVersion,
+            request.Marker?.Write ?? false,
+            request.Marker?.OldVersion,
+            ProtoMapping.ToTimeSpan(request.HealthTimeout),
+            ProtoMapping.Fingerprint(request));
+        return Task.FromResult(new V1.ApplyResponse { Operation = Accepted(operations.Apply(command, Map)) });
+    }
+
+    public override Task<V1.RollbackResponse> Rollback(V1.RollbackRequest request, ServerCallContext context)
+    {
+        var command = new RollbackCommand(request.OperationId, request.Component, request.TargetOperationId, ProtoMapping.ToTimeSpan(request.HealthTimeout), ProtoMapping.Fingerprint(request));
+        return Task.FromResult(new V1.RollbackResponse { Operation = Accepted(operations.Rollback(command, Map)) });
+    }
+
+    public override Task<V1.RestartComponentResponse> RestartComponent(V1.RestartComponentRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.RestartComponentResponse { Operation = Action(OpKind.Restart, request, request.OperationId, request.Component, request.HealthTimeout) });
+
+    public override Task<V1.StopComponentResponse> StopComponent(V1.StopComponentRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.StopComponentResponse { Operation = Action(OpKind.Stop, request, request.OperationId, request.Component, null) });
+
+    public override Task<V1.StartComponentResponse> StartComponent(V1.StartComponentRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.StartComponentResponse { Operation = Action(OpKind.Start, request, request.OperationId, request.Component, request.HealthTimeout) });
+
+    public override Task<V1.BackupResponse> Backup(V1.BackupRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.BackupResponse { Operation = Action(OpKind.Backup, request, request.OperationId, request.Component, null) });
+
+    public override Task<V1.GetOperationResponse> GetOperation(V1.GetOperationRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.GetOperationResponse { Operation = Find(request.OperationId) });
+
+    public override async Task WatchOperation(V1.WatchOperationRequest request, IServerStreamWriter<V1.OperationEvent> responseStream, ServerCallContext context)
+    {
+        var sent = request.FromSequence;
+        while (true)
+        {
+            var changed = registry.NextChange();
+            var op = Find(request.OperationId);
+            foreach (var e in op.Events.Where(e => e.Sequence > sent))
+            {
+                await responseStream.WriteAsync(e, context.CancellationToken);
+                sent = e.Sequence;
+            }
+
+            if (op.State != V1.OperationState.Running)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(context.CancellationToken);
+        }
+    }
+
+    public override Task<V1.ListOperationsResponse> ListOperations(V1.ListOperationsRequest request, ServerCallContext context)
+    {
+        if (request.Limit < 0)
+        {
+            throw AgentException.Invalid("limit", $"must not be negative, not {request.Limit}");
+        }
+
+        var list = registry.Query(
+            r => (request.Component.Length == 0 || r.Component == request.Component) && (!request.UnfinishedOnly || !r.IsTerminal),
+            r => ProtoMapping.ToProto(r, withEvents: false));
+        var response = new V1.ListOperationsResponse();
+        response.Operations.AddRange(list.Take(request.Limit == 0 ? 100 : request.Limit));
+        return Task.FromResult(response);
+    }
+
+    public override Task<V1.GetMarkerResponse> GetMarker(V1.GetMarkerRequest request, ServerCallContext context)
+    {
+        var spec = MarkerSpecOf(request.Component);
+        var response = new V1.GetMarkerResponse { Path = spec.Path, Format = spec.Format };
+        try
+        {
+            if (MarkerFile.Read(spec) is { } marker)
+            {
+                response.Present = true;
+                response.Marker = ProtoMapping.ToProto(marker);
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new AgentException(AgentErrorKind.FailedPrecondition, ex.Message);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<V1.WriteMarkerResponse> WriteMarker(V1.WriteMarkerRequest request, ServerCallContext context)
+    {
+        var command = new WriteMarkerCommand(request.OperationId, request.Component, request.OldVersion, request.TargetVersion, ProtoMapping.Fingerprint(request));
+        return Task.FromResult(new V1.WriteMarkerResponse { Operation = Accepted(operations.WriteMarker(command, Map)) });
+    }
+
+    public override Task<V1.ClearMarkerResponse> ClearMarker(V1.ClearMarkerRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.ClearMarkerResponse { Operation = Action(OpKind.ClearMarker, request, request.OperationId, request.Component, null) });
+
+    private V1.Operation Action(OpKind kind, IMessage request, string operationId, string component, Duration? timeout) =>
+        Accepted(operations.RunAction(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout), ProtoMapping.Fingerprint(request)), Map));
+
+    private static V1.Operation Map(OperationRecord record) => ProtoMapping.ToProto(record);
+
+    private static V1.Operation Accepted((V1.Operation Operation, bool Existing) result)
+    {
+        result.Operation.Existing = result.Existing;
+        return result.Operation;
+    }
+
+    private V1.Operation Find(string id)
+    {
+        if (InputRules.CheckOperationId(id) is { } problem)
+        {
+            throw AgentException.Invalid("operation_id", problem);
+        }
+
+        return registry.Read(id, Map) ?? throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
+    }
+
+    private MarkerSpec MarkerSpecOf(string component)
+    {
+        if (InputRules.CheckComponentName(component) is { } problem)
+        {
+            throw AgentException.Invalid("component", problem);
+        }
+
+        var entry = catalog.Find(component) ?? throw new AgentException(AgentErrorKind.NotFound, $"component {component} is not in this agent's catalog");
+        return entry.Marker ?? throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component} has no marker configured in this agent's catalog");
+    }
+
+    private static void CheckDigest(string digest)
+    {
+        if (InputRules.CheckDigest(digest) is { } problem)
+        {
+            throw AgentException.Invalid("sha256", problem);
+        }
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(IAsyncStreamReader<V1.StageArtifactRequest> stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await stream.MoveNext(cancellationToken))
+        {
+            if (stream.Current.PayloadCase != V1.StageArtifactRequest.PayloadOneofCase.Chunk)
+            {
+                throw AgentException.Invalid("header", "only the first message may be a header; the rest must be chunks");
+            }
+
+            if (stream.Current.Chunk.Length > ChunkSize)
+            {
+                throw AgentException.Invalid("chunk", $"a chunk of {stream.Current.Chunk.Length} bytes is over the {ChunkSize}-byte limit");
+            }
+
+            yield return stream.Current.Chunk.Memory;
+        }
+    }
+}

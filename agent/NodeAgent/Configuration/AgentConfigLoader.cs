@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+
+namespace NodeAgent.Configuration;
+
+/// <summary>Reads and validates the agent's config file (YAML or JSON), with NODEAGENT_ environment overrides.</summary>
+internal static class AgentConfigLoader
+{
+    public const string DefaultPath = "/etc/nodeagent/agent.yaml";
+
+    /// <summary>The config path from --config, else $NODEAGENT_CONFIG, else the default.</summary>
+    public static string ResolvePath(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--config")
+            {
+                return args[i + 1];
+            }
+        }
+
+        return Environment.GetEnvironmentVariable("NODEAGENT_CONFIG") is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
+    }
+
+    public static AgentOptions Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new AgentConfigException($"config file {path} does not exist (pass --config PATH or set NODEAGENT_CONFIG)");
+        }
+
+        var builder = new ConfigurationBuilder();
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        _ = extension switch
+        {
+            ".yaml" or ".yml" => builder.AddYamlFile(path, optional: false, reloadOnChange: false),
+            ".json" => builder.AddJsonFile(path, optional: false, reloadOnChange: false),
+            _ => throw new AgentConfigException($"config file {path}: the name must end in .yaml, .yml or .json"),
+        };
+        builder.AddEnvironmentVariables("NODEAGENT_");
+
+        var options = new AgentOptions();
+        try
+        {
+            builder.Build().Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new AgentConfigException($"config file {path}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
+        {
+            throw new AgentConfigException($"config file {path} is not valid {extension.TrimStart('.')}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex.GetType().Namespace?.StartsWith("YamlDotNet", StringComparison.Ordinal) == true)
+        {
+            throw new AgentConfigException($"config file {path} is not valid YAML: {ex.Message}");
+        }
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new AgentConfigException($"config file {path} is invalid:\n  " + string.Join("\n  ", result.Failures));
+        }
+
+        return options;
+    }
+}

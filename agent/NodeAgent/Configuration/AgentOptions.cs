@@ -1,0 +1,120 @@
+namespace NodeAgent.Configuration;
+
+/// <summary>The agent's whole configuration: the root of the config file.</summary>
+internal sealed class AgentOptions
+{
+    /// <summary>Node name reported to callers; defaults to the machine name.</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>Directory holding the store, the journal and backups. Must be absolute.</summary>
+    public string StateDir { get; set; } = "/var/lib/nodeagent";
+
+    /// <summary>"systemd" (default) or "process" (the agent supervises each component's command itself).</summary>
+    public string ServiceManager { get; set; } = "systemd";
+
+    public ListenerOptions Listeners { get; set; } = new();
+
+    public StoreOptions Store { get; set; } = new();
+
+    public HealthOptions Health { get; set; } = new();
+
+    public List<ComponentOptions> Components { get; set; } = [];
+}
+
+internal sealed class ListenerOptions
+{
+    /// <summary>Unix socket for the local agentctl (mode 0600). Empty disables it.</summary>
+    public string? UnixSocket { get; set; } = "/run/nodeagent/agent.sock";
+
+    public TcpListenerOptions Tcp { get; set; } = new();
+
+    /// <summary>Optional HTTP/1.1 address for Prometheus, for example "127.0.0.1:9465".</summary>
+    public string? Metrics { get; set; }
+}
+
+internal sealed class TcpListenerOptions
+{
+    public bool Enabled { get; set; }
+
+    public string Address { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 7443;
+
+    /// <summary>Serve gRPC over plaintext HTTP/2. Only allowed on a loopback address (demo, tests).</summary>
+    public bool Plaintext { get; set; }
+}
+
+internal sealed class StoreOptions
+{
+    /// <summary>Largest artifact accepted, in bytes.</summary>
+    public long MaxArtifactBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Free space that must remain on the state file system after a write.</summary>
+    public long MinFreeBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Blobs staged more recently than this are never collected (pre-distributed for a coming window).</summary>
+    public double GcMinAgeHours { get; set; } = 72;
+}
+
+internal sealed class HealthOptions
+{
+    /// <summary>How often the background monitor probes every component.</summary>
+    public double ProbeIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Timeout of one HTTP healthz request.</summary>
+    public double HttpTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>Default time an applied version has to become healthy.</summary>
+    public double DefaultTimeoutSeconds { get; set; } = 60;
+}
+
+/// <summary>A catalog entry: everything the agent may touch for one component.</summary>
+internal sealed class ComponentOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>systemd unit name, or the process manager's name for it.</summary>
+    public string Unit { get; set; } = "";
+
+    public List<ComponentFileOptions> Files { get; set; } = [];
+
+    /// <summary>HTTP URL that answers 2xx when healthy, for example http://127.0.0.1:10248/healthz.</summary>
+    public string? HealthUrl { get; set; }
+
+    public VersionProbeOptions Version { get; set; } = new();
+
+    public MarkerOptions? Marker { get; set; }
+
+    /// <summary>Arguments of the component's binary when the process manager runs it.</summary>
+    public List<string> ProcessArgs { get; set; } = [];
+}
+
+internal sealed class ComponentFileOptions
+{
+    /// <summary>"binary", "config", "unit", "unit-dropin", or any other name; "binary" is required.</summary>
+    public string Role { get; set; } = "";
+
+    /// <summary>Absolute path on the node.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Octal permission bits, for example "0755".</summary>
+    public string? Mode { get; set; }
+}
+
+internal sealed class VersionProbeOptions
+{
+    /// <summary>Arguments that make the binary print its version.</summary>
+    public List<string> Args { get; set; } = ["--version"];
+
+    /// <summary>Regular expression whose first match in the output is the version.</summary>
+    public string Pattern { get; set; } = @"v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*";
+}
+
+internal sealed class MarkerOptions
+{
+    /// <summary>Absolute path of the hash-skip marker file.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>"json" (default) or "env" (KEY=value lines).</summary>
+    public string Format { get; set; } = "json";
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using NodeAgent.Validation;
+
+namespace NodeAgent.Configuration;
+
+/// <summary>Checks the whole configuration; every failure names the full key and the problem.</summary>
+internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        var errors = new List<string>();
+        CheckAbsolute(errors, "StateDir", options.StateDir);
+        if (options.ServiceManager is not ("systemd" or "process"))
+        {
+            errors.Add($"ServiceManager: must be \"systemd\" or \"process\", not \"{options.ServiceManager}\"");
+        }
+
+        CheckListeners(errors, options.Listeners);
+        CheckStore(errors, options.Store);
+        CheckHealth(errors, options.Health);
+        CheckComponents(errors, options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckListeners(List<string> errors, ListenerOptions listeners)
+    {
+        if (!string.IsNullOrEmpty(listeners.UnixSocket))
+        {
+            CheckAbsolute(errors, "Listeners:UnixSocket", listeners.UnixSocket);
+        }
+
+        var tcp = listeners.Tcp;
+        if (tcp.Enabled)
+        {
+            if (!IPAddress.TryParse(tcp.Address, out var address))
+            {
+                errors.Add($"Listeners:Tcp:Address: \"{tcp.Address}\" is not an IP address");
+            }
+            else if (tcp.Plaintext && !IPAddress.IsLoopback(address))
+            {
+                errors.Add($"Listeners:Tcp:Plaintext: plaintext is only allowed on a loopback address, not {tcp.Address}; use mutual TLS for remote callers");
+            }
+
+            if (tcp.Port is < 0 or > 65535)
+            {
+                errors.Add($"Listeners:Tcp:Port: {tcp.Port} is not a port number (0-65535)");
+            }
+
+            if (!tcp.Plaintext)
+            {
+                errors.Add("Listeners:Tcp:Plaintext: mutual TLS is not available in this version; enable plaintext on loopback or disable the TCP listener");
+            }
+        }
+
+        if (listeners.Metrics is { Length: > 0 } metrics && !IPEndPoint.TryParse(metrics, out _))
+        {
+            errors.Add($"Listeners:Metrics: \"{metrics}\" is not an address:port");
+        }
+
+        if (string.IsNullOrEmpty(listeners.UnixSocket) && !tcp.Enabled)
+        {
+            errors.Add("Listeners: no listener is enabled; set Listeners:UnixSocket or enable Listeners:Tcp");
+        }
+    }
+
+    private static void CheckStore(List<string> errors, StoreOptions store)
+    {
+        if (store.MaxArtifactBytes <= 0)
+        {
+            errors.Add($"Store:MaxArtifactBytes: must be positive, not {store.MaxArtifactBytes}");
+        }
+
+        if (store.MinFreeBytes < 0)
+        {
+            errors.Add($"Store:MinFreeBytes: must not be negative, not {store.MinFreeBytes}");
+        }
+
+        if (store.GcMinAgeHours < 0)
+        {
+            errors.Add($"Store:GcMinAgeHours: must not be negative, not {store.GcMinAgeHours}");
+        }
+    }
+
+    private static void CheckHealth(List<string> errors, HealthOptions health)
+    {
+        if (health.ProbeIntervalSeconds <= 0)
+        {
+            errors.Add($"Health:ProbeIntervalSeconds: must be positive, not {health.ProbeIntervalSeconds}");
+        }
+
+        if (health.HttpTimeoutSeconds <= 0)
+        {
+            errors.Add($"Health:HttpTimeoutSeconds: must be positive, not {health.HttpTimeoutSeconds}");
+        }
+
+        if (health.DefaultTimeoutSeconds is <= 0 or > 1800)
+        {
+            errors.Add($"Health:DefaultTimeoutSeconds: must be in (0, 1800], not {health.DefaultTimeoutSeconds}");
+        }
+    }
+
+    private static void CheckComponents(List<string> errors, AgentOptions options)
+    {
+        if (options.Components.Count == 0)
+        {
+            errors.Add("Components: the catalog is empty; configure at least one component");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Components.Count; i++)
+        {
+            var key = $"Components:{i}";
+            var component = options.Components[i];
+            if (InputRules.CheckComponentName(component.Name) is { } nameProblem)
+            {
+                errors.Add($"{key}:Name: {nameProblem}");
+            }
+            else if (!names.Add(component.Name))
+            {
+                errors.Add($"{key}:Name: \"{component.Name}\" is configured twice");
+            }
+
+            if (InputRules.CheckUnitName(component.Unit) is { } unitProblem)
+            {
+                errors.Add($"{key}:Unit: {unitProblem}");
+            }
+
+            CheckFiles(errors, key, component, paths);
+            if (component.HealthUrl is { Length: > 0 } url
+                && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            {
+                errors.Add($"{key}:HealthUrl: \"{url}\" is not an http(s) URL");
+            }
+
+            CheckPattern(errors, key, component.Version.Pattern);
+            if (component.Marker is { } marker)
+            {
+                CheckAbsolute(errors, $"{key}:Marker:Path", marker.Path);
+                if (marker.Format is not ("json" or "env"))
+                {
+                    errors.Add($"{key}:Marker:Format: must be \"json\" or \"env\", not \"{marker.Format}\"");
+                }
+            }
+        }
+    }
+
+    private static void CheckFiles(List<string> errors, string key, ComponentOptions component, HashSet<string> paths)
+    {
+        var roles = new HashSet<string>(StringComparer.Ordinal);
+        for (var j = 0; j < component.Files.Count; j++)
+        {
+            var fileKey = $"{key}:Files:{j}";
+            var file = component.Files[j];
+            if (InputRules.CheckRole(file.Role) is { } roleProblem)
+            {
+                errors.Add($"{fileKey}:Role: {roleProblem}");
+            }
+            else if (!roles.Add(file.Role))
+            {
+                errors.Add($"{fileKey}:Role: \"{file.Role}\" appears twice in {component.Name}");
+            }
+
+            if (CheckAbsolute(errors, $"{fileKey}:Path", file.Path) && !paths.Add(Path.GetFullPath(file.Path)))
+            {
+                errors.Add($"{fileKey}:Path: \"{file.Path}\" is owned by another catalog entry");
+            }
+
+            if (file.Mode is not null && !TryParseMode(file.Mode, out _))
+            {
+                errors.Add($"{fileKey}:Mode: \"{file.Mode}\" is not an octal mode such as \"0755\"");
+            }
+        }
+
+        if (!roles.Contains(ComponentFileRoles.Binary))
+        {
+            errors.Add($"{key}:Files: no file has role \"binary\"; the version probe and the process manager run it");
+        }
+    }
+
+    private static void CheckPattern(List<string> errors, string key, string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{key}:Version:Pattern: not a valid regular expression ({ex.Message})");
+        }
+    }
+
+    private static bool CheckAbsolute(List<string> errors, string key, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path) || path.Contains("/../", StringComparison.Ordinal) || path.EndsWith("/..", StringComparison.Ordinal))
+        {
+            errors.Add($"{key}: must be an absolute path without \"..\", not \"{path}\"");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Parses an octal mode such as "0755"; only permission bits are allowed.</summary>
+    public static bool TryParseMode(string text, out UnixFileMode mode)
+    {
+        mode = 0;
+        if (text.Length is < 3 or > 4 || text.Any(c => c is < '0' or > '7'))
+        {
+            return false;
+        }
+
+        mode = (UnixFileMode)Convert.ToInt32(text, 8);
+        return true;
+    }
+}

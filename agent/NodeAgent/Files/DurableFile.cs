@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using Mono.Unix.Native;
+
+namespace NodeAgent.Files;
+
+/// <summary>
+/// File operations with the durability the swap depends on: content fsynced before a rename, the directory
+/// fsynced after it, so that after a power cut or kill -9 a path holds either the whole old or the whole new file.
+/// </summary>
+internal static class DurableFile
+{
+    public const string NewSuffix = ".nodeagent-new";
+    public const string TempSuffix = ".nodeagent-tmp";
+    private const int BufferSize = 1024 * 1024;
+
+    /// <summary>Writes bytes to a temp file beside <paramref name="path"/>, fsyncs it, renames it over, fsyncs the directory.</summary>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        var temp = path + TempSuffix;
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (mode is { } m)
+            {
+                File.SetUnixFileMode(temp, m);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        SyncDirectory(directory);
+    }
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (replacing it), fsynced, with the given mode.</summary>
+    public static async Task CopyDurableAsync(string source, string destination, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        await using (var input = OpenRead(source))
+        await using (var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        {
+            await input.CopyToAsync(output, BufferSize, cancellationToken);
+            output.Flush(flushToDisk: true);
+        }
+
+        File.SetUnixFileMode(destination, mode);
+    }
+
+    /// <summary>Renames over the target (atomic on one file system); the caller fsyncs the directory.</summary>
+    public static void Replace(string source, string target) => File.Move(source, target, overwrite: true);
+
+    /// <summary>fsyncs a directory so that renames and unlinks in it survive a crash.</summary>
+    public static void SyncDirectory(string directory)
+    {
+        var fd = Syscall.open(directory, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory {directory} to sync it: {Stdlib.GetLastError()}");
+        }
+
+        try
+        {
+            if (Syscall.fsync(fd) != 0)
+            {
+                throw new IOException($"cannot sync directory {directory}: {Stdlib.GetLastError()}");
+            }
+        }
+        finally
+        {
+            _ = Syscall.close(fd);
+        }
+    }
+
+    /// <summary>Hard-links <paramref name="existing"/> at <paramref name="link"/>; false when the file systems differ or links are not supported.</summary>
+    public static bool TryHardLink(string existing, string link) => Syscall.link(existing, link) == 0;
+
+    /// <summary>SHA-256 of a file's content as lowercase hex, streamed.</summary>
+    public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = OpenRead(path);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>SHA-256 of a file, or null when it does not exist.</summary>
+    public static async Task<string?> HashIfPresentAsync(string path, CancellationToken cancellationToken) =>
+        File.Exists(path) ? await HashAsync(path, cancellationToken) : null;
+
+    public static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
+
+    /// <summary>Free bytes available to the agent on the file system holding <paramref name="path"/> (statvfs).</summary>
+    public static long FreeBytes(string path)
+    {
+        if (Syscall.statvfs(path, out var stat) != 0)
+        {
+            throw new IOException($"statvfs {path} failed: {Stdlib.GetLastError()}");
+        }
+
+        return (long)(stat.f_bavail * stat.f_frsize);
+    }
+
+    /// <summary>True for the errors a full disk or quota raises (ENOSPC, EDQUOT).</summary>
+    public static bool IsDiskFull(IOException exception) => (exception.HResult & 0xFFFF) is 28 or 122 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}

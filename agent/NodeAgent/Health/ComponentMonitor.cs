@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using NodeAgent.Configuration;
+
+namespace NodeAgent.Health;
+
+/// <summary>Probes every component in the background and keeps the last result, for health checks and metrics.</summary>
+internal sealed class ComponentMonitor(ComponentCatalog catalog, ComponentProber prober, AgentOptions options, TimeProvider time, AgentReadiness readiness, AgentMetrics metrics)
+    : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, ProbeResult> _last = new(StringComparer.Ordinal);
+
+    public ProbeResult? Last(string component) => _last.GetValueOrDefault(component);
+
+    /// <summary>Probes one component now and remembers the result.</summary>
+    public async Task<ProbeResult> ProbeNowAsync(CatalogComponent component, CancellationToken cancellationToken)
+    {
+        var result = await prober.ProbeAsync(component, null, cancellationToken);
+        _last[component.Name] = result;
+        metrics.ComponentUp.WithLabels(component.Name).Set(result.Healthy ? 1 : 0);
+        return result;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await readiness.WaitAsync(stoppingToken);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Health.ProbeIntervalSeconds), time);
+        do
+        {
+            foreach (var component in catalog.Components)
+            {
+                await ProbeNowAsync(component, stoppingToken);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

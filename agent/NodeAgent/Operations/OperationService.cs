@@ -1,0 +1,235 @@
+using Microsoft.Extensions.Hosting;
+using NodeAgent.Configuration;
+using NodeAgent.Store;
+using NodeAgent.Validation;
+
+namespace NodeAgent.Operations;
+
+/// <summary>
+/// Accepts mutating requests: validates them at the edge, registers them idempotently, and runs them in the
+/// background on the agent's lifetime (a caller that disconnects does not stop an operation).
+/// </summary>
+internal sealed class OperationService(
+    OperationRegistry registry,
+    ComponentCatalog catalog,
+    ArtifactStore store,
+    SwapTransaction swap,
+    ComponentActions actions,
+    AgentOptions options,
+    IHostApplicationLifetime lifetime)
+{
+    private static readonly TimeSpan MaxHealthTimeout = TimeSpan.FromMinutes(30);
+
+    public (T Operation, bool Existing) Apply<T>(ApplyCommand command, Func<OperationRecord, T> map)
+    {
+        var component = CheckCommon(command.OperationId, command.Component);
+        if (command.Files.Count == 0)
+        {
+            throw AgentException.Invalid("files", "name at least one target file (role and sha256)");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < command.Files.Count; i++)
+        {
+            var file = command.Files[i];
+            if (component.FindFile(file.Role) is null)
+            {
+                throw AgentException.Invalid($"files[{i}].role", $"{component.Name} has no file with role \"{InputRules.Shorten(file.Role)}\"; its roles are {string.Join(", ", component.Files.Select(f => f.Role))}");
+            }
+
+            if (!seen.Add(file.Role))
+            {
+                throw AgentException.Invalid($"files[{i}].role", $"role \"{file.Role}\" is named twice");
+            }
+
+            if (InputRules.CheckDigest(file.Digest) is { } problem)
+            {
+                throw AgentException.Invalid($"files[{i}].sha256", problem);
+            }
+        }
+
+        if (InputRules.CheckVersion(command.TargetVersion) is { } versionProblem)
+        {
+            throw AgentException.Invalid("target_version", versionProblem);
+        }
+
+        if (command.MarkerOldVersion is { Length: > 0 } && InputRules.CheckVersion(command.MarkerOldVersion) is { } oldProblem)
+        {
+            throw AgentException.Invalid("marker.old_version", oldProblem);
+        }
+
+        var timeout = CheckTimeout(command.HealthTimeout);
+        var candidate = NewRecord(OpKind.Apply, command.OperationId, component, command.Fingerprint, timeout);
+        candidate.ToVersion = command.TargetVersion;
+        candidate.Files = command.Files.Select(f => ToFileRecord(component.FindFile(f.Role)!, f.Digest)).ToList();
+        if (command.WriteMarker)
+        {
+            candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.MarkerOldVersion) ? null : command.MarkerOldVersion };
+        }
+
+        return Submit(candidate, map, () =>
+        {
+            if (command.WriteMarker && component.Marker is null)
+            {
+                throw new AgentException(AgentErrorKind.FailedPrecondition, $"marker.write: {component.Name} has no marker configured in this agent's catalog");
+            }
+
+            foreach (var file in command.Files.Where(f => !store.Contains(f.Digest)))
+            {
+                throw new AgentException(AgentErrorKind.NotFound, $"blob {file.Digest} for {file.Role} is not staged on this node; stage it first");
+            }
+        });
+    }
+
+    public (T Operation, bool Existing) Rollback<T>(RollbackCommand command, Func<OperationRecord, T> map)
+    {
+        var component = CheckCommon(command.OperationId, command.Component);
+        if (command.TargetOperationId is { Length: > 0 } && InputRules.CheckOperationId(command.TargetOperationId) is { } problem)
+        {
+            throw AgentException.Invalid("target_operation_id", problem);
+        }
+
+        var candidate = NewRecord(OpKind.Rollback, command.OperationId, component, command.Fingerprint, CheckTimeout(command.HealthTimeout));
+        return Submit(candidate, map, () =>
+        {
+            var target = FindRollbackTarget(component.Name, command.TargetOperationId);
+            candidate.RollsBack = target.Id;
+            candidate.ToVersion = target.FromVersion;
+            candidate.Files = target.Files.Select(f => new FileRecord { Role = f.Role, Path = f.Path, NewDigest = f.OldDigest, Mode = f.Mode, IsUnit = f.IsUnit }).ToList();
+            foreach (var digest in candidate.Files.Select(f => f.NewDigest).OfType<string>().Where(d => !store.Contains(d)))
+            {
+                throw new AgentException(AgentErrorKind.FailedPrecondition, $"the old content {digest} of operation {target.Id} is no longer in the store; roll back by applying the old artifacts");
+            }
+        });
+    }
+
+    public (T Operation, bool Existing) RunAction<T>(ComponentCommand command, Func<OperationRecord, T> map)
+    {
+        var component = CheckCommon(command.OperationId, command.Component);
+        var candidate = NewRecord(command.Kind, command.OperationId, component, command.Fingerprint, CheckTimeout(command.HealthTimeout));
+        return Submit(candidate, map, () =>
+        {
+            if (command.Kind == OpKind.ClearMarker && component.Marker is null)
+            {
+                throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
+            }
+        });
+    }
+
+    public (T Operation, bool Existing) WriteMarker<T>(WriteMarkerCommand command, Func<OperationRecord, T> map)
+    {
+        var component = CheckCommon(command.OperationId, command.Component);
+        if (InputRules.CheckVersion(command.TargetVersion) is { } problem)
+        {
+            throw AgentException.Invalid("target_version", problem);
+        }
+
+        if (command.OldVersion is { Length: > 0 } && InputRules.CheckVersion(command.OldVersion) is { } oldProblem)
+        {
+            throw AgentException.Invalid("old_version", oldProblem);
+        }
+
+        var candidate = NewRecord(OpKind.WriteMarker, command.OperationId, component, command.Fingerprint, TimeSpan.Zero);
+        candidate.ToVersion = command.TargetVersion;
+        candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.OldVersion) ? null : command.OldVersion };
+        return Submit(candidate, map, () =>
+        {
+            if (component.Marker is null)
+            {
+                throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
+            }
+        });
+    }
+
+    /// <summary>Runs an unfinished operation found at start to a terminal state (before the agent reports ready).</summary>
+    public Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken) =>
+        op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RecoverAsync(op, cancellationToken) : actions.RecoverAsync(op);
+
+    private (T Operation, bool Existing) Submit<T>(OperationRecord candidate, Func<OperationRecord, T> map, Action checkState)
+    {
+        var existing = registry.Read(candidate.Id, r => r);
+        if (existing is null)
+        {
+            checkState();
+        }
+
+        var (snapshot, wasExisting) = registry.Begin(candidate, map);
+        if (!wasExisting)
+        {
+            var stopping = lifetime.ApplicationStopping;
+            _ = Task.Run(() => candidate.Kind is OpKind.Apply or OpKind.Rollback ? swap.RunAsync(candidate, stopping) : actions.RunAsync(candidate, stopping), stopping);
+        }
+
+        return (snapshot, wasExisting);
+    }
+
+    private OperationRecord FindRollbackTarget(string component, string? targetId)
+    {
+        var candidates = registry.Query(
+            r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded && r.Changed,
+            r => r);
+        var target = string.IsNullOrEmpty(targetId) ? (candidates.Count > 0 ? candidates[0] : null) : candidates.FirstOrDefault(r => r.Id == targetId);
+        if (target is null)
+        {
+            throw new AgentException(AgentErrorKind.FailedPrecondition, string.IsNullOrEmpty(targetId)
+                ? $"{component} has no succeeded apply that changed files; there is nothing to roll back"
+                : $"operation {targetId} is not a succeeded apply on {component} that changed files");
+        }
+
+        if (candidates[0].Id != target.Id)
+        {
+            throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation {target.Id} is not the latest change on {component} ({candidates[0].Id} is); roll that back first");
+        }
+
+        return target;
+    }
+
+    private CatalogComponent CheckCommon(string operationId, string componentName)
+    {
+        if (InputRules.CheckOperationId(operationId) is { } idProblem)
+        {
+            throw AgentException.Invalid("operation_id", idProblem);
+        }
+
+        if (InputRules.CheckComponentName(componentName) is { } nameProblem)
+        {
+            throw AgentException.Invalid("component", nameProblem);
+        }
+
+        return catalog.Find(componentName)
+            ?? throw new AgentException(AgentErrorKind.NotFound, $"component {componentName} is not in this agent's catalog; it has {string.Join(", ", catalog.Components.Select(c => c.Name))}");
+    }
+
+    private TimeSpan CheckTimeout(TimeSpan? timeout)
+    {
+        if (timeout is null || timeout == TimeSpan.Zero)
+        {
+            return TimeSpan.FromSeconds(options.Health.DefaultTimeoutSeconds);
+        }
+
+        if (timeout < TimeSpan.Zero || timeout > MaxHealthTimeout)
+        {
+            throw AgentException.Invalid("health_timeout", $"must be between 0 and {MaxHealthTimeout.TotalMinutes} minutes, not {timeout}");
+        }
+
+        return timeout.Value;
+    }
+
+    private static OperationRecord NewRecord(OpKind kind, string id, CatalogComponent component, string fingerprint, TimeSpan timeout) => new()
+    {
+        Id = id,
+        Kind = kind,
+        Component = component.Name,
+        Fingerprint = fingerprint,
+        HealthTimeoutSeconds = timeout.TotalSeconds,
+    };
+
+    private static FileRecord ToFileRecord(CatalogFile file, string digest) => new()
+    {
+        Role = file.Role,
+        Path = file.Path,
+        NewDigest = digest,
+        Mode = (int)file.Mode,
+        IsUnit = file.IsUnit,
+    };
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Mono.Unix.Native;
+using NodeAgent.Configuration;
+using NodeAgent.Files;
+using NodeAgent.Store;
+
+namespace NodeAgent.Services;
+
+/// <summary>
+/// The agent supervises each component's binary itself: for the local demo fleet and for machines without systemd.
+/// A unit's process survives an agent crash; its PID and start time are kept in <c>run/&lt;unit&gt;.pid</c> so that
+/// the next agent adopts it instead of starting a second copy. Output goes to <c>run/&lt;unit&gt;.log</c>.
+/// </summary>
+internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, AgentPaths paths, TimeProvider time, ILogger<ProcessServiceManager> logger)
+    : IServiceManager, IDisposable
+{
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public string Kind => "process";
+
+    public Task<ServiceStatus> GetStatusAsync(string unit, CancellationToken cancellationToken)
+    {
+        var pid = LivePid(unit);
+        return Task.FromResult(pid > 0
+            ? new ServiceStatus(true, pid, "active", "running", "success")
+            : new ServiceStatus(false, 0, "inactive", "dead", File.Exists(LogPath(unit)) ? "exited" : "success"));
+    }
+
+    public async Task StartAsync(string unit, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (LivePid(unit) == 0)
+            {
+                Launch(unit);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task StopAsync(string unit, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await TerminateAsync(unit, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RestartAsync(string unit, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await TerminateAsync(unit, cancellationToken);
+            Launch(unit);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    public Task ReloadUnitsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StartSupervisedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var component in catalog.Components.Where(c => File.Exists(c.Binary.Path)))
+        {
+            await StartAsync(component.Unit, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops every supervised process (graceful agent shutdown in the demo and tests).</summary>
+    public async Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var component in catalog.Components)
+        {
+            await StopAsync(component.Unit, cancellationToken);
+        }
+    }
+
+    private void Launch(string unit)
+    {
+        var component = catalog.Components.First(c => c.Unit == unit);
+        if (!File.Exists(component.Binary.Path))
+        {
+            throw new ServiceManagerException($"{unit} cannot start: {component.Binary.Path} does not exist");
+        }
+
+        // sh execs the binary with its output appended to the unit's log, so the process outlives the agent's pipes.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$NODEAGENT_UNIT_LOG\" 2>&1 </dev/null");
+        start.ArgumentList.Add(component.Binary.Path);
+        foreach (var argument in component.ProcessArgs)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NODEAGENT_UNIT_LOG"] = LogPath(unit);
+        using var process = Process.Start(start) ?? throw new ServiceManagerException($"{unit} could not be started");
+        var startTime = StartTimeOf(process.Id) ?? throw new ServiceManagerException($"{unit} exited at once; see {LogPath(unit)}");
+        DurableFile.WriteAtomic(PidPath(unit), System.Text.Encoding.ASCII.GetBytes($"{process.Id} {startTime}"));
+        LogStarted(unit, process.Id);
+    }
+
+    private async Task TerminateAsync(string unit, CancellationToken cancellationToken)
+    {
+        var pid = LivePid(unit);
+        if (pid == 0)
+        {
+            return;
+        }
+
+        _ = Syscall.kill((int)pid, Signum.SIGTERM);
+        var deadline = time.GetUtcNow() + StopGrace;
+        while (IsAlive(pid) && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+
+        if (IsAlive(pid))
+        {
+            _ = Syscall.kill((int)pid, Signum.SIGKILL);
+            while (IsAlive(pid))
+            {
+                await Task.Delay(PollInterval, time, cancellationToken);
+            }
+        }
+
+        File.Delete(PidPath(unit));
+        LogStopped(unit, pid);
+    }
+
+    /// <summary>The unit's PID if that process still runs (same PID and start time as recorded), else 0.</summary>
+    private long LivePid(string unit)
+    {
+        string[] parts;
+        try
+        {
+            parts = File.ReadAllText(PidPath(unit)).Split(' ');
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return 0;
+        }
+
+        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid))
+        {
+            return 0;
+        }
+
+        return StartTimeOf(pid) == parts[1] ? pid : 0;
+    }
+
+    private static bool IsAlive(long pid) => StartTimeOf((int)pid) is not null;
+
+    /// <summary>Field 22 of /proc/pid/stat (start time in clock ticks), or null if the process is gone or a zombie.</summary>
+    private static string? StartTimeOf(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        // The command name (field 2) may contain spaces; the fields after its closing parenthesis are fixed.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields[0] is "Z" or "X" ? null : fields[19];
+    }
+
+    private string PidPath(string unit) => Path.Combine(paths.Run, unit + ".pid");
+
+    private string LogPath(string unit) => Path.Combine(paths.Run, unit + ".log");
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Started {Unit} as pid {Pid}")]
+    private partial void LogStarted(string unit, long pid);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Stopped {Unit} (pid {Pid})")]
+    private partial void LogStopped(string unit, long pid);
+}
