@@ -97,8 +97,13 @@ internal sealed class NodeAgentGrpcService(
     public override async Task<V1.ListArtifactsResponse> ListArtifacts(V1.ListArtifactsRequest request, ServerCallContext context)
     {
         var retained = await collector.RetainedAsync(context.CancellationToken);
+        foreach (var digest in request.Sha256)
+        {
+            CheckDigest(digest);
+        }
+
         var response = new V1.ListArtifactsResponse { FreeBytes = store.FreeBytes() };
-        foreach (var blob in store.List())
+        foreach (var blob in store.List().Where(b => request.Sha256.Count == 0 || request.Sha256.Contains(b.Digest)))
         {
             var integrity = V1.ArtifactIntegrity.Unspecified;
             if (request.Verify)

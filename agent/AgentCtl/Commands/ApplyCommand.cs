@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using NodeAgent.Contracts.V1;
+
+namespace AgentCtl.Commands;
+
+/// <summary><c>agentctl apply COMPONENT --file ROLE=SHA256|ROLE=PATH ... --version V [--marker]</c></summary>
+internal static partial class ApplyCommand
+{
+    public static Command Build(GlobalOptions globals)
+    {
+        var files = new Option<string[]>("--file")
+        {
+            Description = "ROLE=SHA256 of a staged blob, or ROLE=PATH of a local file to stage first; repeat per file",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var version = new Option<string>("--version") { Description = "The version the component must report afterwards, for example v1.17.0", Required = true };
+        var marker = new Option<bool>("--marker") { Description = "Write the component's hash-skip marker before the new version starts" };
+        var markerOld = new Option<string?>("--marker-old-version") { Description = "Old cluster version for the marker (default: what the component reports now)" };
+        var timeout = CommandFactory.HealthTimeoutOption();
+        return CommandFactory.OperationCommand(
+            "apply",
+            "Swap a component's files to staged blobs, restart it, check health, and roll back automatically on failure",
+            globals,
+            async (parse, id, component, cancellationToken, context) =>
+            {
+                var request = new ApplyRequest
+                {
+                    OperationId = id,
+                    Component = component,
+                    TargetVersion = parse.GetValue(version)!,
+                    HealthTimeout = CommandFactory.Timeout(parse, timeout),
+                    Marker = new MarkerOptions { Write = parse.GetValue(marker), OldVersion = parse.GetValue(markerOld) ?? "" },
+                };
+                foreach (var spec in parse.GetValue(files)!)
+                {
+                    request.Files.Add(await ResolveAsync(context, spec, cancellationToken));
+                }
+
+                return (await context.Client.ApplyAsync(request, cancellationToken: cancellationToken)).Operation;
+            },
+            files,
+            version,
+            marker,
+            markerOld,
+            timeout);
+    }
+
+    private static async Task<TargetFile> ResolveAsync(CliContext context, string spec, CancellationToken cancellationToken)
+    {
+        var parts = spec.Split('=', 2);
+        if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+        {
+            throw new IOException($"--file {spec}: expected ROLE=SHA256 or ROLE=PATH, for example binary=./kubelet");
+        }
+
+        if (Digest().IsMatch(parts[1]))
+        {
+            return new TargetFile { Role = parts[0], Sha256 = parts[1] };
+        }
+
+        var staged = await Stager.StageAsync(context, parts[1], null, cancellationToken);
+        await context.Err.WriteLineAsync($"  staged {parts[1]} as {staged.Sha256}{(staged.AlreadyPresent ? " (already present)" : "")}");
+        return new TargetFile { Role = parts[0], Sha256 = staged.Sha256 };
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Digest();
+}

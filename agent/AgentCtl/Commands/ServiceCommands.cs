@@ -1,0 +1,50 @@
+using System.CommandLine;
+using NodeAgent.Contracts.V1;
+
+namespace AgentCtl.Commands;
+
+/// <summary><c>agentctl restart|stop|start COMPONENT</c> and <c>agentctl backup COMPONENT</c>.</summary>
+internal static class ServiceCommands
+{
+    public static Command Restart(GlobalOptions globals)
+    {
+        var timeout = CommandFactory.HealthTimeoutOption();
+        return CommandFactory.OperationCommand(
+            "restart",
+            "Restart a component's service and wait until it is healthy",
+            globals,
+            async (parse, id, component, cancellationToken, context) => (await context.Client.RestartComponentAsync(
+                new RestartComponentRequest { OperationId = id, Component = component, HealthTimeout = CommandFactory.Timeout(parse, timeout) },
+                cancellationToken: cancellationToken)).Operation,
+            timeout);
+    }
+
+    public static Command Stop(GlobalOptions globals) => CommandFactory.OperationCommand(
+        "stop",
+        "Stop a component's service",
+        globals,
+        async (_, id, component, cancellationToken, context) => (await context.Client.StopComponentAsync(
+            new StopComponentRequest { OperationId = id, Component = component },
+            cancellationToken: cancellationToken)).Operation);
+
+    public static Command Start(GlobalOptions globals)
+    {
+        var timeout = CommandFactory.HealthTimeoutOption();
+        return CommandFactory.OperationCommand(
+            "start",
+            "Start a component's service and wait until it is healthy",
+            globals,
+            async (parse, id, component, cancellationToken, context) => (await context.Client.StartComponentAsync(
+                new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = CommandFactory.Timeout(parse, timeout) },
+                cancellationToken: cancellationToken)).Operation,
+            timeout);
+    }
+
+    public static Command Backup(GlobalOptions globals) => CommandFactory.OperationCommand(
+        "backup",
+        "Keep a copy of a component's current files (binary, units, configs) in the agent's store",
+        globals,
+        async (_, id, component, cancellationToken, context) => (await context.Client.BackupAsync(
+            new BackupRequest { OperationId = id, Component = component },
+            cancellationToken: cancellationToken)).Operation);
+}

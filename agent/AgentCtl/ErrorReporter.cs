@@ -1,0 +1,36 @@
+using System.Net.Sockets;
+using Grpc.Core;
+
+namespace AgentCtl;
+
+/// <summary>Turns failures into one line on stderr and a documented exit code.</summary>
+internal static class ErrorReporter
+{
+    public static async Task<int> RunAsync(CliContext context, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.InnerException is HttpRequestException or SocketException)
+        {
+            await context.Err.WriteLineAsync($"agentctl: cannot reach the agent: {ex.Status.Detail}");
+            return ExitCodes.Unavailable;
+        }
+        catch (RpcException ex)
+        {
+            await context.Err.WriteLineAsync($"agentctl: {ex.StatusCode}: {ex.Status.Detail}");
+            return ExitCodes.FromStatus(ex.StatusCode);
+        }
+        catch (OperationCanceledException)
+        {
+            await context.Err.WriteLineAsync("agentctl: cancelled; the operation, if one was started, goes on in the agent (see agentctl ops)");
+            return ExitCodes.Unavailable;
+        }
+        catch (IOException ex)
+        {
+            await context.Err.WriteLineAsync($"agentctl: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using StandInService;
+
+var options = StandInOptions.Parse(args);
+if (options.PrintVersion)
+{
+    Console.WriteLine($"Kubernetes {options.ReportedVersion}");
+    return 0;
+}
+
+Console.WriteLine($"stand-in {options.ReportedVersion} starting, healthz on port {options.Port} in {options.StartupDelayMs} ms");
+
+// The start-up delay is the behaviour being imitated (a kubelet takes time to become healthy), not a wait in a test.
+await Task.Delay(TimeSpan.FromMilliseconds(options.StartupDelayMs), TimeProvider.System);
+using var listener = new TcpListener(IPAddress.Loopback, options.Port);
+listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+listener.Start();
+Console.WriteLine($"stand-in {options.ReportedVersion} serving");
+while (true)
+{
+    var client = await listener.AcceptTcpClientAsync();
+    _ = Task.Run(() => AnswerAsync(client, options));
+}
+
+static async Task AnswerAsync(TcpClient client, StandInOptions options)
+{
+    using (client)
+    {
+        var stream = client.GetStream();
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer);
+        var requestLine = Encoding.ASCII.GetString(buffer, 0, read).Split('\n')[0];
+        var (status, body) = requestLine.StartsWith("GET /healthz", StringComparison.Ordinal)
+            ? options.Healthy ? ("200 OK", "ok") : ("500 Internal Server Error", "never healthy")
+            : ("404 Not Found", "not found");
+        var response = $"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(response));
+    }
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace StandInService;
+
+/// <summary>
+/// How the stand-in behaves. From the command line: --reported-version V (baked into the "binary" script),
+/// --version, --config FILE (JSON: port, startupDelayMs, healthy), --port, --startup-delay-ms, --never-healthy.
+/// Later flags win over the config file.
+/// </summary>
+internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion, int Port, int StartupDelayMs, bool Healthy)
+{
+    public static StandInOptions Parse(string[] args)
+    {
+        var options = new StandInOptions("v0.0.0", false, 0, 300, true);
+        for (var i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--reported-version" => options with { ReportedVersion = args[++i] },
+                "--version" => options with { PrintVersion = true },
+                "--config" => FromFile(options, args[++i]),
+                "--port" => options with { Port = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--startup-delay-ms" => options with { StartupDelayMs = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--never-healthy" => options with { Healthy = false },
+                _ => throw new ArgumentException($"unknown argument {args[i]}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static StandInOptions FromFile(StandInOptions options, string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var root = document.RootElement;
+        return options with
+        {
+            Port = root.TryGetProperty("port", out var port) ? port.GetInt32() : options.Port,
+            StartupDelayMs = root.TryGetProperty("startupDelayMs", out var delay) ? delay.GetInt32() : options.StartupDelayMs,
+            Healthy = root.TryGetProperty("healthy", out var healthy) ? healthy.GetBoolean() : options.Healthy,
+        };
+    }
+}
