@@ -28,7 +28,8 @@ internal static class AgentApp
         builder.Configuration.Sources.Clear();
         builder.Services.AddSystemd();
         builder.Services.AddWindowsService();
-        builder.Services.AddSerilog(logging => logging
+        builder.Services.AddSerilog((services, logging) => logging
+            .ReadFrom.Services(services)
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", LogEventLevel.Warning)

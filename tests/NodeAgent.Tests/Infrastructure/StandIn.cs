@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace NodeAgent.Tests.Infrastructure;
+
+/// <summary>Makes stand-in "binaries": small scripts that run the stand-in service reporting a given version.</summary>
+internal static class StandIn
+{
+    public static string DotnetHost { get; } =
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+            ? host
+            : Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+
+    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "standin.dll");
+
+    /// <summary>The content of a binary reporting <paramref name="version"/>; extra flags (such as --never-healthy) make a broken build.</summary>
+    public static string Script(string version, string extra = "") =>
+        $"#!/bin/sh\nexec \"{DotnetHost}\" \"{Dll}\" --reported-version {version} {extra} \"$@\"\n";
+
+    public static void WriteBinary(string path, string version, string extra = "")
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, Script(version, extra));
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
+    }
+
+    public static string Config(int port, int startupDelayMs) => $"{{\"port\": {port}, \"startupDelayMs\": {startupDelayMs}}}";
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

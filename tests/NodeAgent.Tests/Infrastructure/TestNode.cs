@@ -1,0 +1,212 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using AgentCtl;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using NodeAgent.Configuration;
+using NodeAgent.Contracts.V1;
+using Serilog.Core;
+
+namespace NodeAgent.Tests.Infrastructure;
+
+/// <summary>Knobs of a test node.</summary>
+internal sealed record TestNodeOptions
+{
+    public int StartupDelayMs { get; init; } = 150;
+
+    public int DefaultHealthTimeoutSeconds { get; init; } = 15;
+
+    public long MaxArtifactBytes { get; init; } = 64 * 1024 * 1024;
+
+    public long MinFreeBytes { get; init; }
+
+    public double GcMinAgeHours { get; init; } = 72;
+
+    public bool Metrics { get; init; }
+}
+
+/// <summary>The result of one agentctl invocation.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Err);
+
+/// <summary>
+/// One simulated node: a temp directory holding stand-in kubelet and kube-proxy binaries and configs at their
+/// "installed" paths, the artifacts of other versions, and a real agent (Kestrel on a Unix socket, process
+/// service manager) running in this process.
+/// </summary>
+internal sealed class TestNode : IAsyncDisposable
+{
+    private WebApplication? _app;
+    private GrpcChannel? _channel;
+
+    private TestNode(TestNodeOptions options)
+    {
+        Options = options;
+        KubeletPort = StandIn.FreePort();
+        ProxyPort = StandIn.FreePort();
+        MetricsPort = options.Metrics ? StandIn.FreePort() : 0;
+        Layout();
+    }
+
+    public TestNodeOptions Options { get; }
+
+    public TempDir Dir { get; } = new();
+
+    public LogCollector Logs { get; } = new();
+
+    public int KubeletPort { get; }
+
+    public int ProxyPort { get; }
+
+    public int MetricsPort { get; }
+
+    public string ConfigPath => Dir.Combine("agent.yaml");
+
+    public string Socket => Dir.Combine("run", "agent.sock");
+
+    public string StateDir => Dir.Combine("state");
+
+    public string KubeletBinary => Dir.Combine("node", "bin", "kubelet");
+
+    public string KubeletConfig => Dir.Combine("node", "etc", "kubelet.json");
+
+    public string ProxyBinary => Dir.Combine("node", "bin", "kube-proxy");
+
+    public string MarkerPath => Dir.Combine("node", "marker", "kubelet-upgrade.json");
+
+    public string Artifact(string name) => Dir.Combine("artifacts", name);
+
+    public IServiceProvider Services => _app!.Services;
+
+    public NodeAgentService.NodeAgentServiceClient Client => new(_channel ??= OpenChannel(Socket));
+
+    public static async Task<TestNode> StartAsync(TestNodeOptions? options = null)
+    {
+        var node = new TestNode(options ?? new TestNodeOptions());
+        await node.StartAgentAsync();
+        return node;
+    }
+
+    /// <summary>A node laid out but with no agent running yet (to arrange journals before a start).</summary>
+    public static TestNode Create(TestNodeOptions? options = null) => new(options ?? new TestNodeOptions());
+
+    public async Task StartAgentAsync()
+    {
+        _app = AgentApp.Create(AgentConfigLoader.Load(ConfigPath), [], services => services.AddSingleton<ILogEventSink>(Logs));
+        await _app.StartAsync();
+    }
+
+    public async Task StopAgentAsync()
+    {
+        _channel?.Dispose();
+        _channel = null;
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    public async Task<CliResult> CtlAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await AgentCtlApp.RunAsync(["--socket", Socket, .. args], output, error, CancellationToken.None);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    public static string Digest(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    /// <summary>Stages an artifact through agentctl and returns its digest.</summary>
+    public async Task<string> StageAsync(string artifactName)
+    {
+        var result = await CtlAsync("stage", Artifact(artifactName));
+        Assert.True(result.ExitCode == 0, result.Err);
+        return Digest(Artifact(artifactName));
+    }
+
+    public async Task<Operation> WaitForOperationAsync(string id)
+    {
+        Operation? op = null;
+        await Eventually.TrueAsync(
+            async () => (op = (await Client.GetOperationAsync(new GetOperationRequest { OperationId = id })).Operation).State != OperationState.Running,
+            TimeSpan.FromSeconds(60),
+            $"operation {id} to finish");
+        return op!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAgentAsync();
+        Dir.Dispose();
+    }
+
+    public static GrpcChannel OpenChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                return new NetworkStream(unix, ownsSocket: true);
+            },
+        },
+    });
+
+    private void Layout()
+    {
+        StandIn.WriteBinary(KubeletBinary, "v1.10.11");
+        StandIn.WriteBinary(ProxyBinary, "v1.10.11");
+        Directory.CreateDirectory(Dir.Combine("node", "etc"));
+        File.WriteAllText(KubeletConfig, StandIn.Config(KubeletPort, Options.StartupDelayMs));
+        File.WriteAllText(Dir.Combine("node", "etc", "kube-proxy.json"), StandIn.Config(ProxyPort, Options.StartupDelayMs));
+
+        StandIn.WriteBinary(Artifact("kubelet-v1.10.11"), "v1.10.11");
+        StandIn.WriteBinary(Artifact("kubelet-v1.17.0"), "v1.17.0");
+        StandIn.WriteBinary(Artifact("kubelet-v1.18.0"), "v1.18.0");
+        StandIn.WriteBinary(Artifact("kubelet-v1.17.1-broken"), "v1.17.1", "--never-healthy");
+        StandIn.WriteBinary(Artifact("kube-proxy-v1.17.0"), "v1.17.0");
+        File.WriteAllText(Artifact("kubelet-config-v1.17.json"), StandIn.Config(KubeletPort, Options.StartupDelayMs + 1));
+
+        var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
+        File.WriteAllText(ConfigPath, $"""
+            nodeName: test-node
+            stateDir: {StateDir}
+            serviceManager: process
+            listeners:
+              unixSocket: {Socket}{metrics}
+            store:
+              maxArtifactBytes: {Options.MaxArtifactBytes}
+              minFreeBytes: {Options.MinFreeBytes}
+              gcMinAgeHours: {Options.GcMinAgeHours}
+            health:
+              probeIntervalSeconds: 0.5
+              defaultTimeoutSeconds: {Options.DefaultHealthTimeoutSeconds}
+            components:
+              - name: kubelet
+                unit: kubelet
+                files:
+                  - role: binary
+                    path: {KubeletBinary}
+                    mode: "0755"
+                  - role: config
+                    path: {KubeletConfig}
+                    mode: "0644"
+                healthUrl: http://127.0.0.1:{KubeletPort}/healthz
+                processArgs: ["--config", "{KubeletConfig}"]
+                marker:
+                  path: {MarkerPath}
+                  format: json
+              - name: kube-proxy
+                unit: kube-proxy
+                files:
+                  - role: binary
+                    path: {ProxyBinary}
+                    mode: "0755"
+                healthUrl: http://127.0.0.1:{ProxyPort}/healthz
+                processArgs: ["--config", "{Dir.Combine("node", "etc", "kube-proxy.json")}"]
+            """);
+    }
+}
