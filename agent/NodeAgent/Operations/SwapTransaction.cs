@@ -106,8 +106,34 @@ internal sealed partial class SwapTransaction(
         }
         else
         {
+            if (op.Step is OpStep.Restarted or OpStep.Healthy)
+            {
+                await EnsureRunningAfterCrashAsync(op, component, cancellationToken);
+            }
+
             await RunAsync(op, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The service was restarted before the agent went down; if it is not running now (the node rebooted, or the
+    /// process manager's child died with it), start it, and give it a whole health timeout from now.
+    /// </summary>
+    private async Task EnsureRunningAfterCrashAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
+    {
+        var status = await services.GetStatusAsync(component.Unit, cancellationToken);
+        if (!status.Active)
+        {
+            await services.StartAsync(component.Unit, cancellationToken);
+            status = await services.GetStatusAsync(component.Unit, cancellationToken);
+        }
+
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
+        registry.Update(op.Id, op.Step, $"recovering after an agent restart: {component.Unit} is {status.Describe()}", r =>
+        {
+            r.NewMainPid = status.MainPid;
+            r.HealthDeadline = deadline;
+        });
     }
 
     private async Task<bool> PrepareAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
