@@ -163,10 +163,14 @@ internal sealed class OperationService(
         return (snapshot, wasExisting);
     }
 
+    /// <summary>
+    /// The apply to undo: the component's latest succeeded apply that changed files. Rolling back twice is safe:
+    /// the second finds the old files already in place and changes nothing.
+    /// </summary>
     private OperationRecord FindRollbackTarget(string component, string? targetId)
     {
         var candidates = registry.Query(
-            r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded && r.Changed,
+            r => r.Component == component && r.Kind == OpKind.Apply && r.State == OpState.Succeeded && r.Changed,
             r => r);
         var target = string.IsNullOrEmpty(targetId) ? (candidates.Count > 0 ? candidates[0] : null) : candidates.FirstOrDefault(r => r.Id == targetId);
         if (target is null)
@@ -178,7 +182,7 @@ internal sealed class OperationService(
 
         if (candidates[0].Id != target.Id)
         {
-            throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation {target.Id} is not the latest change on {component} ({candidates[0].Id} is); roll that back first");
+            throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation {target.Id} is not the latest change on {component} ({candidates[0].Id} is); roll that back first, or apply the old artifacts");
         }
 
         return target;

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using NodeAgent.Configuration;
+using NodeAgent.Tests.Infrastructure;
+
+namespace NodeAgent.Tests.Configuration;
+
+[Trait("Category", "AgentCore")]
+public sealed class AgentConfigTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Load_ValidYaml_BindsTheCatalog()
+    {
+        var path = Write("ok.yaml", Component("kubelet", "/usr/local/bin/kubelet"));
+
+        var options = AgentConfigLoader.Load(path);
+
+        var kubelet = Assert.Single(new ComponentCatalog(options).Components);
+        Assert.Equal("kubelet.service", kubelet.Unit);
+        Assert.Equal((UnixFileMode)Convert.ToInt32("755", 8), kubelet.Binary.Mode);
+        Assert.Equal("/var/lib/kubelet/marker.json", kubelet.Marker!.Path);
+        Assert.Equal(new Uri("http://127.0.0.1:10248/healthz"), kubelet.HealthUrl);
+    }
+
+    [Fact]
+    public void Load_ValidJson_Binds()
+    {
+        var path = Write("ok.json", """
+            { "stateDir": "/var/lib/na", "components": [ { "name": "kube-proxy", "unit": "kube-proxy.service",
+              "files": [ { "role": "binary", "path": "/usr/local/bin/kube-proxy" } ] } ] }
+            """);
+
+        var options = AgentConfigLoader.Load(path);
+
+        Assert.Equal("kube-proxy", Assert.Single(options.Components).Name);
+    }
+
+    [Fact]
+    public void Load_ManyProblems_EveryKeyNamed()
+    {
+        var path = Write("bad.yaml", """
+            stateDir: relative/state
+            serviceManager: upstart
+            listeners:
+              tcp:
+                enabled: true
+                address: 10.0.0.5
+                plaintext: true
+            components:
+              - name: kubelet
+                unit: kubelet.service
+                files:
+                  - role: binary
+                    path: /usr/local/bin/kubelet
+                    mode: "9999"
+                  - role: config
+                    path: ../etc/shadow
+                marker:
+                  path: /var/lib/kubelet/marker
+                  format: xml
+              - name: kubelet
+                unit: "bad unit"
+                files:
+                  - role: config
+                    path: /etc/kubernetes/x.json
+            """);
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        foreach (var expected in new[]
+        {
+            "StateDir: must be an absolute path",
+            "ServiceManager: must be \"systemd\" or \"process\"",
+            "Listeners:Tcp:Plaintext: plaintext is only allowed on a loopback address",
+            "Components:0:Files:0:Mode: \"9999\" is not an octal mode",
+            "Components:0:Files:1:Path: must be an absolute path",
+            "Components:0:Marker:Format: must be \"json\" or \"env\"",
+            "Components:1:Name: \"kubelet\" is configured twice",
+            "Components:1:Unit: unit name \"bad unit\" may only contain",
+            "Components:1:Files: no file has role \"binary\"",
+        })
+        {
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Load_NotANumber_NamesTheKey()
+    {
+        var path = Write("num.yaml", "store:\n  maxArtifactBytes: lots\n" + Component("kubelet", "/usr/bin/kubelet"));
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.Contains("Store:MaxArtifactBytes", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Load_MissingFile_SaysHowToPointAtOne()
+    {
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(_dir.Combine("absent.yaml")));
+
+        Assert.Contains("--config", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Daemon_InvalidConfig_ExitsTwoBeforeListeningAndNamesTheKey()
+    {
+        var socket = _dir.Combine("agent.sock");
+        var path = Write("bad.yaml", $"listeners:\n  unixSocket: {socket}\nserviceManager: upstart\n" + Component("kubelet", "/usr/bin/kubelet"));
+        var start = new ProcessStartInfo(StandIn.DotnetHost) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"));
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(path);
+
+        using var process = Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("ServiceManager: must be \"systemd\" or \"process\", not \"upstart\"", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(socket));
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = _dir.Combine(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static string Component(string name, string binary) => $"""
+        components:
+          - name: {name}
+            unit: {name}.service
+            healthUrl: http://127.0.0.1:10248/healthz
+            files:
+              - role: binary
+                path: {binary}
+            marker:
+              path: /var/lib/kubelet/marker.json
+
+        """;
+}

@@ -1,0 +1,74 @@
+using Grpc.Health.V1;
+using NodeAgent.Contracts.V1;
+using NodeAgent.Tests.Infrastructure;
+using NodeAgent.Tests.Operations;
+
+namespace NodeAgent.Tests.Health;
+
+[Trait("Category", "AgentCore")]
+public sealed class MonitoringTests
+{
+    [Fact]
+    public async Task GrpcHealth_PerComponentAndWhole_ReflectsTheServices()
+    {
+        await using var node = await TestNode.StartAsync();
+        var health = new Grpc.Health.V1.Health.HealthClient(TestNode.OpenChannel(node.Socket));
+        await ApplyTests.HealthyStatusAsync(node, "kubelet");
+        await ApplyTests.HealthyStatusAsync(node, "kube-proxy");
+
+        await Eventually.TrueAsync(
+            async () => (await health.CheckAsync(new HealthCheckRequest { Service = "" })).Status == HealthCheckResponse.Types.ServingStatus.Serving,
+            TimeSpan.FromSeconds(20),
+            "the whole agent to report SERVING");
+        await node.CtlAsync("stop", "kube-proxy");
+
+        await Eventually.TrueAsync(
+            async () => (await health.CheckAsync(new HealthCheckRequest { Service = "kube-proxy" })).Status == HealthCheckResponse.Types.ServingStatus.NotServing,
+            TimeSpan.FromSeconds(20),
+            "kube-proxy to report NOT_SERVING");
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "kubelet" })).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "" })).Status);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterStageAndApply_ExposesCountersInPrometheusText()
+    {
+        await using var node = await TestNode.StartAsync(new TestNodeOptions { Metrics = true });
+        await ApplyTests.HealthyStatusAsync(node, "kubelet");
+        await node.CtlAsync("apply", "kubelet", "--version", "v1.17.0", "--file", $"binary={node.Artifact("kubelet-v1.17.0")}");
+        using var http = new HttpClient();
+
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}/metrics"));
+
+        Assert.Contains("nodeagent_operations_total{kind=\"Apply\",result=\"Succeeded\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains($"nodeagent_stage_bytes_total {new FileInfo(node.Artifact("kubelet-v1.17.0")).Length}", text, StringComparison.Ordinal);
+        Assert.Contains("nodeagent_apply_duration_seconds_count 1", text, StringComparison.Ordinal);
+        Assert.Contains("nodeagent_component_up{component=\"kubelet\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnixSocket_IsOwnerOnly()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var mode = File.GetUnixFileMode(node.Socket);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+    }
+
+    [Fact]
+    public async Task GetInfo_ReportsIdentityStoreAndFiles()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.StageAsync("kubelet-v1.17.0");
+
+        var info = await node.Client.GetInfoAsync(new GetInfoRequest { Probe = true });
+
+        Assert.Equal("test-node", info.NodeName);
+        Assert.Equal("process", info.ServiceManager);
+        Assert.Equal(1, info.Store.BlobCount);
+        var kubelet = info.Components.Single(c => c.Name == "kubelet");
+        Assert.Equal(TestNode.Digest(node.KubeletBinary), kubelet.Files.Single(f => f.Role == "binary").Sha256);
+        Assert.Equal(0, info.UnfinishedOperations);
+    }
+}
