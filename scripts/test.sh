@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole NodeAgent test suite: installs what it needs, builds with warnings as errors, runs every test project,
+# and ends with one line of totals computed from the TRX results: "N passed, N failed, N skipped".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+results="$root/artifacts/test-results"
+"$root/scripts/prereqs.sh" || exit 1
+
+rm -rf "$results"
+echo "== build (Release, warnings as errors)"
+if ! dotnet build "$root/NodeAgent.sln" -c Release -v q -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+echo "== test"
+dotnet test "$root/NodeAgent.sln" -c Release --no-build -v q --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
+status=$?
+
+passed=0; failed=0; skipped=0; files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  value() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(value total); p=$(value passed); f=$(value failed)
+  f=$((f + $(value error) + $(value timeout) + $(value aborted)))
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
+done
+if [ "$files" -eq 0 ]; then
+  echo "no test results were written"
+  failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  exit 1
+fi
