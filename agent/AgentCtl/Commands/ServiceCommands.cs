@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl.Commands;
@@ -6,18 +7,13 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl restart|stop|start COMPONENT</c> and <c>agentctl backup COMPONENT</c>.</summary>
 internal static class ServiceCommands
 {
-    public static Command Restart(GlobalOptions globals)
-    {
-        var timeout = CommandFactory.HealthTimeoutOption();
-        return CommandFactory.OperationCommand(
-            "restart",
-            "Restart a component's service and wait until it is healthy",
-            globals,
-            async (parse, id, component, cancellationToken, context) => (await context.Client.RestartComponentAsync(
-                new RestartComponentRequest { OperationId = id, Component = component, HealthTimeout = CommandFactory.Timeout(parse, timeout) },
-                cancellationToken: cancellationToken)).Operation,
-            timeout);
-    }
+    public static Command Restart(GlobalOptions globals) => WithHealthTimeout(
+        "restart",
+        "Restart a component's service and wait until it is healthy",
+        globals,
+        async (client, id, component, timeout, cancellationToken) => (await client.RestartComponentAsync(
+            new RestartComponentRequest { OperationId = id, Component = component, HealthTimeout = timeout },
+            cancellationToken: cancellationToken)).Operation);
 
     public static Command Stop(GlobalOptions globals) => CommandFactory.OperationCommand(
         "stop",
@@ -27,18 +23,13 @@ internal static class ServiceCommands
             new StopComponentRequest { OperationId = id, Component = component },
             cancellationToken: cancellationToken)).Operation);
 
-    public static Command Start(GlobalOptions globals)
-    {
-        var timeout = CommandFactory.HealthTimeoutOption();
-        return CommandFactory.OperationCommand(
-            "start",
-            "Start a component's service and wait until it is healthy",
-            globals,
-            async (parse, id, component, cancellationToken, context) => (await context.Client.StartComponentAsync(
-                new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = CommandFactory.Timeout(parse, timeout) },
-                cancellationToken: cancellationToken)).Operation,
-            timeout);
-    }
+    public static Command Start(GlobalOptions globals) => WithHealthTimeout(
+        "start",
+        "Start a component's service and wait until it is healthy",
+        globals,
+        async (client, id, component, timeout, cancellationToken) => (await client.StartComponentAsync(
+            new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = timeout },
+            cancellationToken: cancellationToken)).Operation);
 
     public static Command Backup(GlobalOptions globals) => CommandFactory.OperationCommand(
         "backup",
@@ -47,4 +38,19 @@ internal static class ServiceCommands
         async (_, id, component, cancellationToken, context) => (await context.Client.BackupAsync(
             new BackupRequest { OperationId = id, Component = component },
             cancellationToken: cancellationToken)).Operation);
+
+    private static Command WithHealthTimeout(
+        string name,
+        string description,
+        GlobalOptions globals,
+        Func<NodeAgentService.NodeAgentServiceClient, string, string, Duration?, CancellationToken, Task<Operation>> call)
+    {
+        var timeout = CommandFactory.HealthTimeoutOption();
+        return CommandFactory.OperationCommand(
+            name,
+            description,
+            globals,
+            (parse, id, component, cancellationToken, context) => call(context.Client, id, component, CommandFactory.Timeout(parse, timeout), cancellationToken),
+            timeout);
+    }
 }

@@ -30,48 +30,24 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
             : new ServiceStatus(false, 0, "inactive", "dead", File.Exists(LogPath(unit)) ? "exited" : "success"));
     }
 
-    public async Task StartAsync(string unit, CancellationToken cancellationToken)
+    public Task StartAsync(string unit, CancellationToken cancellationToken) => GatedAsync(() =>
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        if (LivePid(unit) == 0)
         {
-            if (LivePid(unit) == 0)
-            {
-                Launch(unit);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public async Task StopAsync(string unit, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await TerminateAsync(unit, cancellationToken);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public async Task RestartAsync(string unit, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await TerminateAsync(unit, cancellationToken);
             Launch(unit);
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+
+        return Task.CompletedTask;
+    }, cancellationToken);
+
+    public Task StopAsync(string unit, CancellationToken cancellationToken) =>
+        GatedAsync(() => TerminateAsync(unit, cancellationToken), cancellationToken);
+
+    public Task RestartAsync(string unit, CancellationToken cancellationToken) => GatedAsync(async () =>
+    {
+        await TerminateAsync(unit, cancellationToken);
+        Launch(unit);
+    }, cancellationToken);
 
     public void Dispose() => _gate.Dispose();
 
@@ -91,6 +67,20 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         foreach (var component in catalog.Components)
         {
             await StopAsync(component.Unit, cancellationToken);
+        }
+    }
+
+    /// <summary>One start, stop or restart at a time, so that two callers never launch two copies of a unit.</summary>
+    private async Task GatedAsync(Func<Task> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
