@@ -13,6 +13,7 @@ using NodeAgent.Health;
 using NodeAgent.Operations;
 using NodeAgent.Services;
 using NodeAgent.Store;
+using NodeAgent.Testing;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -60,6 +61,7 @@ internal static class AgentApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ComponentCatalog>();
         services.AddSingleton<AgentPaths>();
+        services.AddSingleton<Failpoints>();
         services.AddSingleton<AgentReadiness>();
         services.AddSingleton<AgentMetrics>();
         services.AddSingleton(sp => new AgentIdentity(

@@ -19,6 +19,15 @@ internal sealed class AgentOptions
     public HealthOptions Health { get; set; } = new();
 
     public List<ComponentOptions> Components { get; set; } = [];
+
+    public TestingOptions Testing { get; set; } = new();
+}
+
+/// <summary>Switches for the test suites only. A production config leaves them off.</summary>
+internal sealed class TestingOptions
+{
+    /// <summary>Honour NODEAGENT_FAILPOINTS (the crash-consistency suite). Off: the variable makes the agent refuse to start.</summary>
+    public bool AllowFailpoints { get; set; }
 }
 
 internal sealed class ListenerOptions

@@ -5,6 +5,7 @@ using NodeAgent.Health;
 using NodeAgent.Marker;
 using NodeAgent.Services;
 using NodeAgent.Store;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Operations;
 
@@ -20,6 +21,7 @@ internal sealed partial class SwapTransaction(
     IServiceManager services,
     ComponentProber prober,
     OperationFinisher finisher,
+    Failpoints failpoints,
     TimeProvider time,
     ILogger<SwapTransaction> logger)
 {
@@ -36,7 +38,9 @@ internal sealed partial class SwapTransaction(
 
             if (op.Step == OpStep.Prepared)
             {
+                failpoints.Hit(Failpoints.SwapAfterPrepared);
                 await BackUpAsync(op, cancellationToken);
+                failpoints.Hit(Failpoints.SwapAfterBackup);
             }
 
             if (op.Step == OpStep.BackedUp)
@@ -47,18 +51,21 @@ internal sealed partial class SwapTransaction(
             if (op.Step == OpStep.Written)
             {
                 WriteMarker(op, component);
+                failpoints.Hit(Failpoints.SwapAfterMarker);
             }
 
             if (op.Step is OpStep.MarkerWritten or OpStep.Swapping)
             {
                 registry.Update(op.Id, OpStep.Swapping, "swapping files");
-                SwapFiles(op.Files, f => f.NewDigest);
+                SwapFiles(op.Files, f => f.NewDigest, Failpoints.SwapAfterRename);
+                failpoints.Hit(Failpoints.SwapAfterDirectorySync);
                 registry.Update(op.Id, OpStep.Swapped, $"swapped {op.Files.Count} file(s): {Describe(op.Files)}");
             }
 
             if (op.Step == OpStep.Swapped)
             {
                 await ReloadIfUnitChangedAsync(op, cancellationToken);
+                failpoints.Hit(Failpoints.SwapAfterReload);
                 registry.Update(op.Id, OpStep.Reloaded, op.HasUnitChange ? "unit files reloaded" : "no unit file changed; no reload needed");
             }
 
@@ -212,6 +219,7 @@ internal sealed partial class SwapTransaction(
         foreach (var file in op.Files.Where(f => f.NewDigest is not null))
         {
             await WriteBesideAsync(file, file.NewDigest!, cancellationToken);
+            failpoints.Hit(Failpoints.SwapAfterWriteFile);
         }
 
         registry.Update(op.Id, OpStep.Written, "new files written beside their targets and verified");
@@ -244,7 +252,7 @@ internal sealed partial class SwapTransaction(
     }
 
     /// <summary>Renames each prepared file over its target (or removes it), then fsyncs every directory touched.</summary>
-    private static void SwapFiles(IEnumerable<FileRecord> files, Func<FileRecord, string?> target)
+    private void SwapFiles(IEnumerable<FileRecord> files, Func<FileRecord, string?> target, string failpoint)
     {
         var directories = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in files)
@@ -260,6 +268,7 @@ internal sealed partial class SwapTransaction(
             }
 
             directories.Add(Path.GetDirectoryName(file.Path)!);
+            failpoints.Hit(failpoint);
         }
 
         foreach (var directory in directories)
@@ -293,6 +302,7 @@ internal sealed partial class SwapTransaction(
         if (!(status.Active && status.MainPid != op.OldMainPid))
         {
             await services.RestartAsync(component.Unit, cancellationToken);
+            failpoints.Hit(Failpoints.SwapAfterRestart);
             status = await WaitForNewPidAsync(component, op.OldMainPid, op.HealthDeadline!.Value, cancellationToken);
         }
 
@@ -322,6 +332,7 @@ internal sealed partial class SwapTransaction(
     {
         if (op.Step == OpStep.Restarted)
         {
+            failpoints.Hit(Failpoints.SwapDuringHealth);
             var result = await prober.WaitHealthyAsync(component, op.ToVersion, op.HealthDeadline!.Value, cancellationToken);
             if (!result.Healthy)
             {
@@ -384,10 +395,11 @@ internal sealed partial class SwapTransaction(
                     await WriteBesideAsync(file, file.OldDigest!, cancellationToken);
                 }
 
-                SwapFiles(op.Files, f => f.OldDigest);
+                SwapFiles(op.Files, f => f.OldDigest, Failpoints.RollbackAfterRename);
                 RestoreMarker(op, component);
                 await ReloadIfUnitChangedAsync(op, cancellationToken);
                 registry.Update(op.Id, OpStep.Restored, "old files restored");
+                failpoints.Hit(Failpoints.RollbackAfterRestored);
             }
 
             if (!op.ServiceTouched)

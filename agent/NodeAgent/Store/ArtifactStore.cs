@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Operations;
+using NodeAgent.Testing;
 using NodeAgent.Validation;
 
 namespace NodeAgent.Store;
@@ -12,7 +13,7 @@ namespace NodeAgent.Store;
 /// Content-addressed blobs under <c>blobs/sha256/&lt;hex&gt;</c>. Content is streamed into a temp file while it
 /// is hashed; only a matching digest is renamed into place. No partial file survives a failure.
 /// </summary>
-internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions options, TimeProvider time, ILogger<ArtifactStore> logger)
+internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions options, Failpoints failpoints, TimeProvider time, ILogger<ArtifactStore> logger)
 {
     private readonly Lock _metaLock = new();
 
@@ -88,6 +89,7 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
 
                     hash.AppendData(chunk.Span);
                     await output.WriteAsync(chunk, cancellationToken);
+                    failpoints.Hit(Failpoints.StageMidStream);
                 }
 
                 if (received != header.Size)
@@ -105,6 +107,7 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
             }
 
             File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            failpoints.Hit(Failpoints.StageBeforeRename);
             File.Move(temp, BlobPath(header.Digest), overwrite: true);
             DurableFile.SyncDirectory(paths.Blobs);
             AddName(header.Digest, header.Name);

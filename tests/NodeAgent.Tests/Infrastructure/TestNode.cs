@@ -24,6 +24,8 @@ internal sealed record TestNodeOptions
     public double GcMinAgeHours { get; init; } = 72;
 
     public bool Metrics { get; init; }
+
+    public bool AllowFailpoints { get; init; }
 }
 
 /// <summary>The result of one agentctl invocation.</summary>
@@ -139,7 +141,26 @@ internal sealed class TestNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAgentAsync();
+        KillLeftoverServices();
         Dir.Dispose();
+    }
+
+    /// <summary>Stand-ins started by an agent that was killed may outlive it: stop them by the PIDs the agent recorded.</summary>
+    private void KillLeftoverServices()
+    {
+        var run = Path.Combine(StateDir, "run");
+        if (!Directory.Exists(run))
+        {
+            return;
+        }
+
+        foreach (var pidFile in Directory.EnumerateFiles(run, "*.pid"))
+        {
+            if (int.TryParse(File.ReadAllText(pidFile).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                _ = Mono.Unix.Native.Syscall.kill(pid, Mono.Unix.Native.Signum.SIGKILL);
+            }
+        }
     }
 
     public static GrpcChannel OpenChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
@@ -181,6 +202,8 @@ internal sealed class TestNode : IAsyncDisposable
               maxArtifactBytes: {Options.MaxArtifactBytes}
               minFreeBytes: {Options.MinFreeBytes}
               gcMinAgeHours: {Options.GcMinAgeHours}
+            testing:
+              allowFailpoints: {(Options.AllowFailpoints ? "true" : "false")}
             health:
               probeIntervalSeconds: 0.5
               defaultTimeoutSeconds: {Options.DefaultHealthTimeoutSeconds}

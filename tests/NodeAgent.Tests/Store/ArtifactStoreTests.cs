@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using NodeAgent.Configuration;
 using NodeAgent.Operations;
 using NodeAgent.Store;
+using NodeAgent.Testing;
 using NodeAgent.Tests.Infrastructure;
 
 namespace NodeAgent.Tests.Store;
@@ -24,7 +25,7 @@ public sealed class ArtifactStoreTests : IDisposable
         _options.Store.MinFreeBytes = 0;
         _paths = new AgentPaths(_options);
         _paths.EnsureCreated();
-        _store = new ArtifactStore(_paths, _options, new FakeTimeProvider(), NullLogger<ArtifactStore>.Instance);
+        _store = NewStore(null);
     }
 
     public void Dispose() => _dir.Dispose();
@@ -150,6 +151,23 @@ public sealed class ArtifactStoreTests : IDisposable
 
         Assert.Equal(DigestOf([1, 2, 3]), digest);
     }
+
+    [Theory]
+    [InlineData("stage.mid-stream=error")]
+    [InlineData("stage.before-rename=error")]
+    public async Task Stage_IoErrorAtFailpoint_NoPartialFileAndNothingStored(string failpoint)
+    {
+        var store = NewStore(failpoint);
+        var content = RandomNumberGenerator.GetBytes(100_000);
+
+        await Assert.ThrowsAsync<IOException>(() => store.StageAsync(Header("kubelet", content), Chunks(content), CancellationToken.None));
+
+        Assert.Empty(store.List());
+        Assert.Empty(Directory.EnumerateFiles(_paths.Temp));
+    }
+
+    private ArtifactStore NewStore(string? failpoints) =>
+        new(_paths, _options, new Failpoints(failpoints, allowed: true), new FakeTimeProvider(), NullLogger<ArtifactStore>.Instance);
 
     private static StageHeader Header(string name, byte[] content) => new(name, DigestOf(content), content.Length);
 
