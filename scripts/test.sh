@@ -29,6 +29,8 @@ for trx in "$results"/*.trx; do
   f=$((f + $(value error) + $(value timeout) + $(value aborted)))
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
 done
+# The crash-consistency suite's own summary, from the test output kept in the TRX.
+grep -ho 'crash points: [0-9]*, iterations: [0-9]*, inconsistent: [0-9]*' "$results"/*.trx 2>/dev/null | head -n 1
 if [ "$files" -eq 0 ]; then
   echo "no test results were written"
   failed=$((failed + 1))

@@ -37,6 +37,8 @@ internal static class AgentApp
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+        var stateLock = StateDirLock.Acquire(options.StateDir);
+        builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);
         overrides?.Invoke(builder.Services);
         ConfigureListeners(builder.WebHost, options.Listeners);
@@ -74,6 +76,7 @@ internal static class AgentApp
         services.AddSingleton<OperationJournal>();
         services.AddSingleton<OperationRegistry>();
         services.AddSingleton<OperationFinisher>();
+        services.AddSingleton<OperationEscalation>();
         services.AddSingleton<SwapTransaction>();
         services.AddSingleton<ComponentActions>();
         services.AddSingleton<OperationService>();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using NodeAgent;
 using NodeAgent.Configuration;
 using NodeAgent.Testing;
@@ -18,6 +19,16 @@ catch (AgentConfigException ex)
     return 2;
 }
 
-var app = AgentApp.Create(options, args);
+WebApplication app;
+try
+{
+    app = AgentApp.Create(options, args);
+}
+catch (AgentConfigException ex)
+{
+    await Console.Error.WriteLineAsync($"nodeagent: {ex.Message}");
+    return 2;
+}
+
 await app.RunAsync();
 return 0;

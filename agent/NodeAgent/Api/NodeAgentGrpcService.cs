@@ -122,7 +122,7 @@ internal sealed class NodeAgentGrpcService(
     {
         CheckDigest(request.Sha256);
         var computed = await store.ComputeDigestAsync(request.Sha256, context.CancellationToken);
-        var blob = store.Find(request.Sha256)!;
+        var blob = store.Find(request.Sha256) ?? throw new AgentException(AgentErrorKind.NotFound, $"blob {request.Sha256} was removed while it was being verified");
         var integrity = computed == request.Sha256 ? V1.ArtifactIntegrity.Ok : V1.ArtifactIntegrity.Corrupt;
         return new V1.VerifyArtifactResponse { Artifact = ProtoMapping.ToProto(blob, null, integrity), ComputedSha256 = computed };
     }

@@ -117,7 +117,21 @@ internal static class ProtoMapping
         OperationId = marker.OperationId,
     };
 
-    public static TimeSpan? ToTimeSpan(Duration? duration) => duration?.ToTimeSpan();
+    /// <summary>A request's health timeout; a Duration that is not a valid span is the caller's mistake.</summary>
+    public static TimeSpan? ToTimeSpan(Duration? duration)
+    {
+        if (duration is null)
+        {
+            return null;
+        }
+
+        if (duration.Seconds is < 0 or > 86_400 || duration.Nanos is < 0 or > 999_999_999)
+        {
+            throw AgentException.Invalid("health_timeout", $"{duration.Seconds} s {duration.Nanos} ns is not a duration between 0 and 30 minutes");
+        }
+
+        return duration.ToTimeSpan();
+    }
 
     private static string StepName(OpStep step) => step switch
     {

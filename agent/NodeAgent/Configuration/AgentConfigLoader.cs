@@ -6,6 +6,7 @@ namespace NodeAgent.Configuration;
 internal static class AgentConfigLoader
 {
     public const string DefaultPath = "/etc/nodeagent/agent.yaml";
+    private const string Prefix = "NODEAGENT_";
 
     /// <summary>The config path from --config, else $NODEAGENT_CONFIG, else the default.</summary>
     public static string ResolvePath(IReadOnlyList<string> args)
@@ -19,6 +20,26 @@ internal static class AgentConfigLoader
         }
 
         return Environment.GetEnvironmentVariable("NODEAGENT_CONFIG") is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
+    }
+
+    /// <summary>
+    /// NODEAGENT_Section__Key=value overrides Section:Key. The agent's own variables (NODEAGENT_CONFIG,
+    /// NODEAGENT_SOCKET, NODEAGENT_FAILPOINTS) are not config keys.
+    /// </summary>
+    private static Dictionary<string, string?> EnvironmentOverrides()
+    {
+        string[] reserved = ["CONFIG", "SOCKET", "FAILPOINTS"];
+        var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)variable.Key;
+            if (name.StartsWith(Prefix, StringComparison.Ordinal) && !reserved.Contains(name[Prefix.Length..], StringComparer.Ordinal))
+            {
+                overrides[name[Prefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = (string?)variable.Value;
+            }
+        }
+
+        return overrides;
     }
 
     public static AgentOptions Load(string path)
@@ -36,12 +57,12 @@ internal static class AgentConfigLoader
             ".json" => builder.AddJsonFile(path, optional: false, reloadOnChange: false),
             _ => throw new AgentConfigException($"config file {path}: the name must end in .yaml, .yml or .json"),
         };
-        builder.AddEnvironmentVariables("NODEAGENT_");
+        builder.AddInMemoryCollection(EnvironmentOverrides());
 
         var options = new AgentOptions();
         try
         {
-            builder.Build().Bind(options);
+            builder.Build().Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException ex)
         {

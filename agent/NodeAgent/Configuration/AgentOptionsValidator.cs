@@ -109,6 +109,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var units = new HashSet<string>(StringComparer.Ordinal);
         var paths = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Components.Count; i++)
         {
@@ -127,6 +128,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             {
                 errors.Add($"{key}:Unit: {unitProblem}");
             }
+            else if (!units.Add(component.Unit))
+            {
+                errors.Add($"{key}:Unit: \"{component.Unit}\" is used by another component");
+            }
 
             CheckFiles(errors, key, component, paths);
             if (component.HealthUrl is { Length: > 0 } url
@@ -138,7 +143,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             CheckPattern(errors, key, component.Version.Pattern);
             if (component.Marker is { } marker)
             {
-                CheckAbsolute(errors, $"{key}:Marker:Path", marker.Path);
+                if (CheckAbsolute(errors, $"{key}:Marker:Path", marker.Path) && !paths.Add(Path.GetFullPath(marker.Path)))
+                {
+                    errors.Add($"{key}:Marker:Path: \"{marker.Path}\" is also a catalog file");
+                }
+
                 if (marker.Format is not ("json" or "env"))
                 {
                     errors.Add($"{key}:Marker:Format: must be \"json\" or \"env\", not \"{marker.Format}\"");

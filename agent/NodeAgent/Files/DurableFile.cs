@@ -21,7 +21,9 @@ internal static class DurableFile
         var temp = path + TempSuffix;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            // Delete, then CreateNew: never write through a symlink planted at the temp path.
+            File.Delete(temp);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);
@@ -46,8 +48,9 @@ internal static class DurableFile
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (replacing it), fsynced, with the given mode.</summary>
     public static async Task CopyDurableAsync(string source, string destination, UnixFileMode mode, CancellationToken cancellationToken)
     {
+        File.Delete(destination);
         await using (var input = OpenRead(source))
-        await using (var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        await using (var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
         {
             await input.CopyToAsync(output, BufferSize, cancellationToken);
             output.Flush(flushToDisk: true);

@@ -29,7 +29,15 @@ internal sealed class ComponentMonitor(ComponentCatalog catalog, ComponentProber
         {
             foreach (var component in catalog.Components)
             {
-                await ProbeNowAsync(component, stoppingToken);
+                try
+                {
+                    await ProbeNowAsync(component, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // One failed probe must never stop the monitor (a BackgroundService fault stops the host).
+                    metrics.ComponentUp.WithLabels(component.Name).Set(0);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

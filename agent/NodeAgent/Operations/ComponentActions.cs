@@ -34,16 +34,24 @@ internal sealed class ComponentActions(
             };
             finisher.Finish(op, state, message);
         }
-        catch (Exception ex) when (ex is AgentException or ServiceManagerException or IOException or InvalidDataException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            finisher.Finish(op, OpState.Failed, ex.Message);
+            finisher.Finish(op, OpState.Failed, ex is AgentException or ServiceManagerException or IOException or InvalidDataException ? ex.Message : $"unexpected error ({ex.GetType().Name}: {ex.Message})");
         }
     }
 
-    /// <summary>A single-step operation cut off by a crash is not repeated behind the caller's back.</summary>
-    public Task RecoverAsync(OperationRecord op)
+    /// <summary>
+    /// Stop, start, backup and the marker writes are idempotent and are carried out again. A restart is not
+    /// repeated behind the caller's back: it may or may not have happened, and the operation says so.
+    /// </summary>
+    public Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken)
     {
-        finisher.Finish(op, OpState.Failed, "the agent stopped before this operation finished; check the component and retry with a new operation id");
+        if (op.Kind != OpKind.Restart)
+        {
+            return RunAsync(op, cancellationToken);
+        }
+
+        finisher.Finish(op, OpState.Failed, "the agent stopped during this restart, which may or may not have happened; check the component and retry with a new operation id");
         return Task.CompletedTask;
     }
 
@@ -56,6 +64,7 @@ internal sealed class ComponentActions(
             r.ServiceTouched = true;
         });
         await services.RestartAsync(component.Unit, cancellationToken);
+        await services.WaitForNewPidAsync(component.Unit, before.MainPid, time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds), time, cancellationToken);
         return await WaitHealthyAsync(op, component, cancellationToken);
     }
 
@@ -91,7 +100,7 @@ internal sealed class ComponentActions(
         foreach (var file in component.Files.Where(f => File.Exists(f.Path)))
         {
             var digest = await DurableFile.HashAsync(file.Path, cancellationToken);
-            await store.AdoptAsync(file.Path, digest, $"{component.Name}-{file.Role}-backup-{op.Id}", cancellationToken);
+            await store.AdoptAsync(file.Path, digest, $"{component.Name}-{file.Role}-backup-{op.Id}", AdoptMode.Copy, cancellationToken);
             files.Add(new FileRecord { Role = file.Role, Path = file.Path, OldDigest = digest, NewDigest = digest, Mode = (int)file.Mode, IsUnit = file.IsUnit });
         }
 

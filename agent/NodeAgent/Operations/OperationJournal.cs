@@ -9,12 +9,16 @@ namespace NodeAgent.Operations;
 internal sealed partial class OperationJournal(AgentPaths paths, ILogger<OperationJournal> logger)
 {
     private readonly List<string> _warnings = [];
+    private readonly HashSet<string> _quarantinedIds = new(StringComparer.Ordinal);
 
     /// <summary>Problems found while loading, for GetInfo.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>Components whose journal could not be read: a human must look.</summary>
     public ISet<string> ComponentsNeedingAttention { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>An id whose journal file was unreadable: it stays reserved so that it can never run twice.</summary>
+    public bool IsQuarantined(string id) => _quarantinedIds.Contains(id);
 
     public void Save(OperationRecord record) =>
         DurableFile.WriteAtomic(PathOf(record.Id), JsonSerializer.SerializeToUtf8Bytes(record, AgentJsonContext.Default.OperationRecord));
@@ -46,6 +50,15 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
             File.Delete(leftover);
         }
 
+        if (Directory.Exists(paths.Quarantine))
+        {
+            foreach (var earlier in Directory.EnumerateFiles(paths.Quarantine, "*.json").Where(f => !_quarantinedIds.Contains(Path.GetFileNameWithoutExtension(f))))
+            {
+                Remember(earlier);
+                _warnings.Add($"journal file {Path.GetFileName(earlier)} was set aside as unreadable earlier ({earlier}); delete it once its component has been checked");
+            }
+        }
+
         return records;
     }
 
@@ -54,15 +67,19 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
         Directory.CreateDirectory(paths.Quarantine);
         var target = Path.Combine(paths.Quarantine, Path.GetFileName(file));
         File.Move(file, target, overwrite: true);
-        var component = GuessComponent(target);
-        if (component is not null)
-        {
-            ComponentsNeedingAttention.Add(component);
-        }
-
+        Remember(target);
         var warning = $"journal file {Path.GetFileName(file)} could not be read ({problem}); moved to {target}";
         _warnings.Add(warning);
         LogQuarantined(file, target, problem);
+    }
+
+    private void Remember(string quarantined)
+    {
+        _quarantinedIds.Add(Path.GetFileNameWithoutExtension(quarantined));
+        if (GuessComponent(quarantined) is { } component)
+        {
+            ComponentsNeedingAttention.Add(component);
+        }
     }
 
     /// <summary>Finds the component of a damaged record from its text, when the damage left that much.</summary>

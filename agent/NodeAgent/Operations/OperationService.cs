@@ -11,11 +11,13 @@ namespace NodeAgent.Operations;
 /// </summary>
 internal sealed class OperationService(
     OperationRegistry registry,
+    OperationJournal journal,
     ComponentCatalog catalog,
     ArtifactStore store,
     SwapTransaction swap,
     ComponentActions actions,
     AgentOptions options,
+    OperationEscalation escalation,
     IHostApplicationLifetime lifetime)
 {
     private static readonly TimeSpan MaxHealthTimeout = TimeSpan.FromMinutes(30);
@@ -143,10 +145,15 @@ internal sealed class OperationService(
 
     /// <summary>Runs an unfinished operation found at start to a terminal state (before the agent reports ready).</summary>
     public Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken) =>
-        op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RecoverAsync(op, cancellationToken) : actions.RecoverAsync(op);
+        op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RecoverAsync(op, cancellationToken) : actions.RecoverAsync(op, cancellationToken);
 
     private (T Operation, bool Existing) Submit<T>(OperationRecord candidate, Func<OperationRecord, T> map, Action checkState)
     {
+        if (journal.IsQuarantined(candidate.Id))
+        {
+            throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation id {candidate.Id} belongs to a journal file that could not be read (see agentctl status); choose a new id");
+        }
+
         var existing = registry.Read(candidate.Id, r => r);
         if (existing is null)
         {
@@ -157,7 +164,7 @@ internal sealed class OperationService(
         if (!wasExisting)
         {
             var stopping = lifetime.ApplicationStopping;
-            _ = Task.Run(() => candidate.Kind is OpKind.Apply or OpKind.Rollback ? swap.RunAsync(candidate, stopping) : actions.RunAsync(candidate, stopping), stopping);
+            _ = Task.Run(() => RunGuardedAsync(candidate, stopping), stopping);
         }
 
         return (snapshot, wasExisting);
@@ -167,6 +174,22 @@ internal sealed class OperationService(
     /// The apply to undo: the component's latest succeeded apply that changed files. Rolling back twice is safe:
     /// the second finds the old files already in place and changes nothing.
     /// </summary>
+    /// <summary>
+    /// The last line of defence of a background operation: whatever escapes the transaction's own handling (a
+    /// journal write that failed, a bug) is logged and the operation is ended loudly instead of staying running.
+    /// </summary>
+    private async Task RunGuardedAsync(OperationRecord op, CancellationToken stopping)
+    {
+        try
+        {
+            await (op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RunAsync(op, stopping) : actions.RunAsync(op, stopping));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            escalation.Escalate(op, ex);
+        }
+    }
+
     private OperationRecord FindRollbackTarget(string component, string? targetId)
     {
         var candidates = registry.Query(

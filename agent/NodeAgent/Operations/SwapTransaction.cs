@@ -113,7 +113,7 @@ internal sealed partial class SwapTransaction(
         }
         else
         {
-            if (op.Step is OpStep.Restarted or OpStep.Healthy)
+            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Healthy)
             {
                 await EnsureRunningAfterCrashAsync(op, component, cancellationToken);
             }
@@ -123,13 +123,14 @@ internal sealed partial class SwapTransaction(
     }
 
     /// <summary>
-    /// The service was restarted before the agent went down; if it is not running now (the node rebooted, or the
-    /// process manager's child died with it), start it, and give it a whole health timeout from now.
+    /// The service was (being) restarted when the agent went down. Once restarted, if it is not running now (the
+    /// node rebooted, or the process manager's child died with it), start it. Either way the new version gets a
+    /// whole health timeout from now, not what was left of it before the outage.
     /// </summary>
     private async Task EnsureRunningAfterCrashAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
     {
         var status = await services.GetStatusAsync(component.Unit, cancellationToken);
-        if (!status.Active)
+        if (!status.Active && op.Step != OpStep.Restarting)
         {
             await services.StartAsync(component.Unit, cancellationToken);
             status = await services.GetStatusAsync(component.Unit, cancellationToken);
@@ -138,7 +139,11 @@ internal sealed partial class SwapTransaction(
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
         registry.Update(op.Id, op.Step, $"recovering after an agent restart: {component.Unit} is {status.Describe()}", r =>
         {
-            r.NewMainPid = status.MainPid;
+            if (r.Step != OpStep.Restarting)
+            {
+                r.NewMainPid = status.MainPid;
+            }
+
             r.HealthDeadline = deadline;
         });
     }
@@ -208,7 +213,7 @@ internal sealed partial class SwapTransaction(
     {
         foreach (var file in op.Files.Where(f => f.OldDigest is not null))
         {
-            await store.AdoptAsync(file.Path, file.OldDigest!, $"{op.Component}-{file.Role}-before-{op.Id}", cancellationToken);
+            await store.AdoptAsync(file.Path, file.OldDigest!, $"{op.Component}-{file.Role}-before-{op.Id}", AdoptMode.LinkOrCopy, cancellationToken);
         }
 
         registry.Update(op.Id, OpStep.BackedUp, "old files kept in the store");
@@ -260,6 +265,7 @@ internal sealed partial class SwapTransaction(
             var staging = file.Path + DurableFile.NewSuffix;
             if (target(file) is null)
             {
+                File.Delete(staging);
                 File.Delete(file.Path);
             }
             else if (File.Exists(staging))
@@ -303,29 +309,10 @@ internal sealed partial class SwapTransaction(
         {
             await services.RestartAsync(component.Unit, cancellationToken);
             failpoints.Hit(Failpoints.SwapAfterRestart);
-            status = await WaitForNewPidAsync(component, op.OldMainPid, op.HealthDeadline!.Value, cancellationToken);
+            status = await services.WaitForNewPidAsync(component.Unit, op.OldMainPid, op.HealthDeadline!.Value, time, cancellationToken);
         }
 
         registry.Update(op.Id, OpStep.Restarted, $"{component.Unit} restarted: main pid {op.OldMainPid} -> {status.MainPid}", r => r.NewMainPid = status.MainPid);
-    }
-
-    private async Task<ServiceStatus> WaitForNewPidAsync(CatalogComponent component, long oldPid, DateTimeOffset deadline, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var status = await services.GetStatusAsync(component.Unit, cancellationToken);
-            if (status.Active && status.MainPid != oldPid && status.MainPid != 0)
-            {
-                return status;
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                throw new ServiceManagerException($"{component.Unit} did not come up with a new main pid: {status.Describe()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
-        }
     }
 
     private async Task ConfirmHealthyAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
@@ -377,7 +364,8 @@ internal sealed partial class SwapTransaction(
 
     private static void RestoreMarker(OperationRecord op, CatalogComponent component)
     {
-        if (op.Marker is { Write: true } marker && component.Marker is { } spec && op.Step >= OpStep.MarkerWritten)
+        // From Written on, the marker may be on disk even if MarkerWritten was never journaled; restoring is idempotent.
+        if (op.Marker is { Write: true } marker && component.Marker is { } spec && op.Step >= OpStep.Written)
         {
             MarkerFile.Restore(spec, marker.PreviousContentBase64 is null ? null : Convert.FromBase64String(marker.PreviousContentBase64));
         }
@@ -409,8 +397,9 @@ internal sealed partial class SwapTransaction(
             }
 
             var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
+            var before = await services.GetStatusAsync(component.Unit, cancellationToken);
             await services.RestartAsync(component.Unit, cancellationToken);
-            var status = await WaitForNewPidAsync(component, 0, deadline, cancellationToken);
+            var status = await services.WaitForNewPidAsync(component.Unit, before.MainPid, deadline, time, cancellationToken);
             var result = await prober.WaitHealthyAsync(component, op.FromVersion, deadline, cancellationToken);
             if (result.Healthy)
             {

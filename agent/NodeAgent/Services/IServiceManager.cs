@@ -1,3 +1,5 @@
+using NodeAgent.Configuration;
+
 namespace NodeAgent.Services;
 
 /// <summary>What the service manager says about a unit.</summary>
@@ -26,6 +28,6 @@ internal interface IServiceManager
     /// <summary>Re-reads unit files after one changed (systemctl daemon-reload); a no-op where units are not files.</summary>
     Task ReloadUnitsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Brings up the units this manager supervises itself, at agent start.</summary>
-    Task StartSupervisedAsync(CancellationToken cancellationToken);
+    /// <summary>Brings up a component this manager supervises itself, at agent start; a no-op for systemd.</summary>
+    Task StartSupervisedAsync(CatalogComponent component, CancellationToken cancellationToken);
 }

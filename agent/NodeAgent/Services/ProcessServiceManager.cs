@@ -53,13 +53,8 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
 
     public Task ReloadUnitsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StartSupervisedAsync(CancellationToken cancellationToken)
-    {
-        foreach (var component in catalog.Components.Where(c => File.Exists(c.Binary.Path)))
-        {
-            await StartAsync(component.Unit, cancellationToken);
-        }
-    }
+    public Task StartSupervisedAsync(CatalogComponent component, CancellationToken cancellationToken) =>
+        File.Exists(component.Binary.Path) ? StartAsync(component.Unit, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Stops every supervised process (graceful agent shutdown in the demo and tests).</summary>
     public async Task StopAllAsync(CancellationToken cancellationToken)

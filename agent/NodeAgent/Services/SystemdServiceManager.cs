@@ -1,5 +1,6 @@
 using CliWrap;
 using CliWrap.Buffered;
+using NodeAgent.Configuration;
 
 namespace NodeAgent.Services;
 
@@ -43,7 +44,7 @@ internal sealed class SystemdServiceManager(TimeProvider time) : IServiceManager
         }
     }
 
-    public Task StartSupervisedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartSupervisedAsync(CatalogComponent component, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task ChangeAsync(string verb, string unit, CancellationToken cancellationToken)
     {

@@ -140,14 +140,16 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
     /// Keeps a copy of an existing file in the store (a hard link where the file systems allow, a verified copy
     /// otherwise) and returns its digest. Used to keep the old files of a component before a swap.
     /// </summary>
-    public async Task<string> AdoptAsync(string path, string expectedDigest, string name, CancellationToken cancellationToken)
+    public async Task<string> AdoptAsync(string path, string expectedDigest, string name, AdoptMode mode, CancellationToken cancellationToken)
     {
         if (!Contains(expectedDigest))
         {
             var temp = Path.Combine(paths.Temp, $"{expectedDigest}.{Guid.NewGuid():N}.adopt");
             try
             {
-                if (!DurableFile.TryHardLink(path, temp))
+                // A symlink would be linked as the link itself, whose target the swap is about to replace: copy its content.
+                var linkable = mode == AdoptMode.LinkOrCopy && new FileInfo(path).LinkTarget is null;
+                if (!(linkable && DurableFile.TryHardLink(path, temp)))
                 {
                     EnsureSpaceFor(new FileInfo(path).Length, $"keep a copy of {path}");
                     await DurableFile.CopyDurableAsync(path, temp, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
@@ -244,4 +246,14 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Blob {Digest} ({ArtifactName}) already present: nothing written")]
     private partial void LogAlreadyPresent(string digest, string artifactName);
+}
+
+/// <summary>How an existing file is kept in the store.</summary>
+internal enum AdoptMode
+{
+    /// <summary>A hard link when the file systems allow (the swap replaces the target by rename right after), else a copy.</summary>
+    LinkOrCopy,
+
+    /// <summary>Always a copy: a backup must not change when the live file is edited in place.</summary>
+    Copy,
 }

@@ -98,6 +98,26 @@ public sealed class AgentConfigTests : IDisposable
     }
 
     [Fact]
+    public void Load_MisspelledKey_NamedInsteadOfIgnored()
+    {
+        var path = Write("typo.yaml", "store:\n  maxArtefactBytes: 10\n" + Component("kubelet", "/usr/bin/kubelet"));
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.Contains("maxArtefactBytes", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Load_MarkerPathIsACatalogFile_Refused()
+    {
+        var path = Write("clash.yaml", Component("kubelet", "/var/lib/kubelet/marker.json"));
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.Contains("Components:0:Marker:Path: \"/var/lib/kubelet/marker.json\" is also a catalog file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_MissingFile_SaysHowToPointAtOne()
     {
         var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(_dir.Combine("absent.yaml")));

@@ -72,6 +72,9 @@ internal sealed class TestNode : IAsyncDisposable
 
     public string KubeletConfig => Dir.Combine("node", "etc", "kubelet.json");
 
+    /// <summary>A catalog file that does not exist until an apply creates it.</summary>
+    public string KubeletFlags => Dir.Combine("node", "etc", "kubelet-flags.conf");
+
     public string ProxyBinary => Dir.Combine("node", "bin", "kube-proxy");
 
     public string MarkerPath => Dir.Combine("node", "marker", "kubelet-upgrade.json");
@@ -190,6 +193,7 @@ internal sealed class TestNode : IAsyncDisposable
         StandIn.WriteBinary(Artifact("kubelet-v1.17.1-broken"), "v1.17.1", "--never-healthy");
         StandIn.WriteBinary(Artifact("kube-proxy-v1.17.0"), "v1.17.0");
         File.WriteAllText(Artifact("kubelet-config-v1.17.json"), StandIn.Config(KubeletPort, Options.StartupDelayMs + 1));
+        File.WriteAllText(Artifact("kubelet-flags-v1.17.conf"), "--feature-gates=TaintBasedEvictions=true\n");
 
         var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
         File.WriteAllText(ConfigPath, $"""
@@ -217,6 +221,9 @@ internal sealed class TestNode : IAsyncDisposable
                   - role: config
                     path: {KubeletConfig}
                     mode: "0644"
+                  - role: flags
+                    path: {KubeletFlags}
+                    mode: "0600"
                 healthUrl: http://127.0.0.1:{KubeletPort}/healthz
                 processArgs: ["--config", "{KubeletConfig}"]
                 marker:

@@ -178,6 +178,52 @@ public sealed class ApplyTests
         Assert.Equal(oldBinary, File.ReadAllBytes(node.KubeletBinary));
     }
 
+    [Fact]
+    public async Task Apply_RolledBackAfterCreatingANewFile_RemovesThatFile()
+    {
+        await using var node = await TestNode.StartAsync();
+        await HealthyStatusAsync(node, "kubelet");
+        var broken = await node.StageAsync("kubelet-v1.17.1-broken");
+        var flags = await node.StageAsync("kubelet-flags-v1.17.conf");
+
+        var result = await node.CtlAsync("apply", "kubelet", "--id", "new-file-1", "--version", "v1.17.1", "--health-timeout", "2",
+            "--file", $"binary={broken}", "--file", $"flags={flags}", "-o", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal("OPERATION_STATE_ROLLED_BACK", json.RootElement.GetProperty("state").GetString());
+        Assert.False(File.Exists(node.KubeletFlags));
+        Assert.False(File.Exists(node.KubeletFlags + ".nodeagent-new"));
+        Assert.Equal("v1.10.11", (await HealthyStatusAsync(node, "kubelet")).Version);
+    }
+
+    [Fact]
+    public async Task Apply_CreatesAFileWithTheCatalogMode()
+    {
+        await using var node = await TestNode.StartAsync();
+        await HealthyStatusAsync(node, "kubelet");
+
+        var result = await node.CtlAsync("apply", "kubelet", "--version", "v1.17.0",
+            "--file", $"binary={node.Artifact("kubelet-v1.17.0")}", "--file", $"flags={node.Artifact("kubelet-flags-v1.17.conf")}");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(node.KubeletFlags));
+        Assert.Equal(File.ReadAllBytes(node.Artifact("kubelet-flags-v1.17.conf")), File.ReadAllBytes(node.KubeletFlags));
+    }
+
+    [Fact]
+    public async Task Apply_HealthTimeoutOutOfRange_InvalidArgument()
+    {
+        await using var node = await TestNode.StartAsync();
+        var request = await ApplyRequestAsync(node, "timeout-1", "kubelet-v1.17.0", "v1.17.0");
+        request.HealthTimeout = new Google.Protobuf.WellKnownTypes.Duration { Seconds = 10_000_000 };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await node.Client.ApplyAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("health_timeout", error.Status.Detail, StringComparison.Ordinal);
+    }
+
     internal static async Task<ApplyRequest> ApplyRequestAsync(TestNode node, string id, string artifact, string version) => new()
     {
         OperationId = id,
