@@ -1,0 +1,86 @@
+using Google.Protobuf;
+using Grpc.Core;
+using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Plans;
+
+namespace NodeAgent.Coordinator.Agents;
+
+/// <summary>
+/// The agent calls of a rollout, each with a deadline, each returning a <see cref="CallResult{T}"/> instead of
+/// throwing: one unreachable node must not fail a batch of a thousand.
+/// </summary>
+internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, TimeProvider time)
+{
+    private const int ChunkSize = 1024 * 1024;
+
+    public Task<CallResult<GetInfoResponse>> InfoAsync(PlanNode node, bool probe, CancellationToken cancellationToken) =>
+        CallAsync(node, client => client.GetInfoAsync(new GetInfoRequest { Probe = probe }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+
+    public Task<CallResult<ListArtifactsResponse>> StagedAsync(PlanNode node, IEnumerable<string> digests, CancellationToken cancellationToken) =>
+        CallAsync(node, client => client.ListArtifactsAsync(new ListArtifactsRequest { Sha256 = { digests } }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+
+    /// <summary>Streams one artifact from its source file; the agent stores it only if the digest matches.</summary>
+    public Task<CallResult<StageArtifactResponse>> StageAsync(PlanNode node, PlanArtifact artifact, CancellationToken cancellationToken) =>
+        CallAsync(node, async client =>
+        {
+            var deadline = time.GetUtcNow().UtcDateTime + policy.CallTimeout + TimeSpan.FromSeconds(artifact.Size / (10.0 * 1024 * 1024));
+            using var call = client.StageArtifact(deadline: deadline, cancellationToken: cancellationToken);
+            await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = new ArtifactHeader { Name = artifact.Name, Sha256 = artifact.Sha256, Size = artifact.Size } }, cancellationToken);
+            await using (var input = File.OpenRead(artifact.Source))
+            {
+                var buffer = new byte[ChunkSize];
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await call.RequestStream.WriteAsync(new StageArtifactRequest { Chunk = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
+                }
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return await call.ResponseAsync;
+        });
+
+    /// <summary>Starts an operation (idempotent by its id) and follows it to a terminal state.</summary>
+    public Task<CallResult<Operation>> RunAsync(
+        PlanNode node,
+        Func<NodeAgentService.NodeAgentServiceClient, DateTime, Task<Operation>> start,
+        Action<OperationEvent> onEvent,
+        CancellationToken cancellationToken) =>
+        CallAsync(node, async client =>
+        {
+            var accepted = await start(client, Deadline());
+            var finishBy = time.GetUtcNow().UtcDateTime + (2 * policy.HealthTimeout) + policy.CallTimeout;
+            var op = accepted;
+            while (op.State == OperationState.Running)
+            {
+                using var watch = client.WatchOperation(new WatchOperationRequest { OperationId = accepted.OperationId }, deadline: finishBy, cancellationToken: cancellationToken);
+                await foreach (var e in watch.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    onEvent(e);
+                }
+
+                op = (await client.GetOperationAsync(new GetOperationRequest { OperationId = accepted.OperationId }, deadline: Deadline(), cancellationToken: cancellationToken)).Operation;
+            }
+
+            return op;
+        });
+
+    private DateTime Deadline() => time.GetUtcNow().UtcDateTime + policy.CallTimeout;
+
+    private async Task<CallResult<T>> CallAsync<T>(PlanNode node, Func<NodeAgentService.NodeAgentServiceClient, Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            return CallResult<T>.Success(await call(pool.For(node)));
+        }
+        catch (RpcException ex)
+        {
+            return CallResult<T>.Failure($"{node.Name}: {ex.StatusCode}: {ex.Status.Detail}");
+        }
+        catch (IOException ex)
+        {
+            return CallResult<T>.Failure($"{node.Name}: {ex.Message}");
+        }
+    }
+}

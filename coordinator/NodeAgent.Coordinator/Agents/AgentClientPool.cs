@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
+using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Plans;
+
+namespace NodeAgent.Coordinator.Agents;
+
+/// <summary>
+/// One cached channel per agent. Every call the coordinator makes is idempotent (reads, or mutations carrying
+/// an operation id), so the transport retries UNAVAILABLE a few times before the plan's own retries take over.
+/// </summary>
+internal sealed class AgentClientPool(int retries) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+
+    public NodeAgentService.NodeAgentServiceClient For(PlanNode node) => new(_channels.GetOrAdd(node.Address, Open));
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+    }
+
+    private GrpcChannel Open(string address)
+    {
+        var retry = new MethodConfig
+        {
+            Names = { MethodName.Default },
+            RetryPolicy = new RetryPolicy
+            {
+                MaxAttempts = Math.Max(2, retries + 1),
+                InitialBackoff = TimeSpan.FromMilliseconds(200),
+                MaxBackoff = TimeSpan.FromSeconds(2),
+                BackoffMultiplier = 2,
+                RetryableStatusCodes = { StatusCode.Unavailable },
+            },
+        };
+        var options = new GrpcChannelOptions
+        {
+            ServiceConfig = new ServiceConfig { MethodConfigs = { retry } },
+            MaxRetryBufferPerCallSize = 2 * 1024 * 1024,
+        };
+        if (!address.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            return GrpcChannel.ForAddress($"http://{address}", options);
+        }
+
+        var socket = address["unix:".Length..];
+        options.HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                    return new NetworkStream(unix, ownsSocket: true);
+                }
+                catch
+                {
+                    unix.Dispose();
+                    throw;
+                }
+            },
+        };
+        return GrpcChannel.ForAddress("http://localhost", options);
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using NodeAgent.Coordinator.Journal;
+
+namespace NodeAgent.Coordinator.Cli;
+
+/// <summary><c>pause</c>, <c>resume</c> and <c>abort</c>: requests the running rollout reads between nodes and batches.</summary>
+internal static class ControlCommand
+{
+    public static Command Build(CliOptions options, string verb, string description)
+    {
+        var rollout = new Argument<string>("rollout") { Description = "The rollout id" };
+        var command = new Command(verb, description) { rollout };
+        command.SetAction(parse =>
+        {
+            using var journal = options.OpenJournal(parse);
+            var id = parse.GetValue(rollout)!;
+            var record = journal.Find(id);
+            if (record is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: no rollout {id}");
+                return ExitCodes.UnknownRollout;
+            }
+
+            if (RolloutStates.IsFinished(record.State))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} already ended ({record.State})");
+                return ExitCodes.Refused;
+            }
+
+            journal.RequestControl(id, verb == "resume" ? "" : verb);
+            journal.AddEvent(id, $"{verb} requested");
+            parse.InvocationConfiguration.Output.WriteLine($"{verb} requested for rollout {id}; it takes effect before the next node starts");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

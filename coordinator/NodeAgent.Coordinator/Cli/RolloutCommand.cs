@@ -1,0 +1,66 @@
+using System.CommandLine;
+using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Plans;
+using NodeAgent.Coordinator.Progress;
+using NodeAgent.Coordinator.Reports;
+using Prometheus;
+
+namespace NodeAgent.Coordinator.Cli;
+
+/// <summary><c>nodeagent-coordinator rollout PLAN</c>: runs (or resumes) the rollout and writes its report.</summary>
+internal static class RolloutCommand
+{
+    public static Command Build(CliOptions options)
+    {
+        var planArgument = CliOptions.PlanArgument();
+        var reports = new Option<string?>("--report-dir") { Description = "Where to write <rollout>.json and <rollout>.txt (default: beside the journal)" };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while the rollout runs (0: off)" };
+        var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
+        var command = new Command("rollout", "Run the rollout: preflight, backup, canary, control plane, workers in batches, verify; resumes an interrupted one")
+        {
+            planArgument, reports, metricsPort, plain,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var plan = CliOptions.LoadPlan(parse, planArgument);
+            if (plan is null)
+            {
+                return ExitCodes.InvalidPlan;
+            }
+
+            using var journal = options.OpenJournal(parse);
+            using var pool = new AgentClientPool(plan.Policy.Retries);
+            var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
+            using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer("127.0.0.1", port, registry: progress.Registry).Start() : null;
+            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, new AgentCalls(pool, plan.Policy, TimeProvider.System), journal, progress, [], TimeProvider.System);
+            var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
+            RolloutResult result;
+            try
+            {
+                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, parse.InvocationConfiguration.Error, () => engine.RunAsync(cancellationToken));
+            }
+            catch (CoordinatorException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
+                return ExitCodes.Refused;
+            }
+
+            var report = RolloutReport.From(result);
+            var directory = parse.GetValue(reports) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(options.Journal)!))!, "reports");
+            var written = report.Write(directory);
+            if (options.Json(parse))
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync(report.ToJson());
+            }
+            else
+            {
+                await parse.InvocationConfiguration.Output.WriteAsync(report.ToText());
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"report: {written} (and .json)");
+            }
+
+            return result.Succeeded ? ExitCodes.Ok : ExitCodes.RolloutFailed;
+        });
+        return command;
+    }
+}

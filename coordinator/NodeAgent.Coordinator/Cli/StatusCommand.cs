@@ -1,0 +1,42 @@
+using System.CommandLine;
+using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Reports;
+
+namespace NodeAgent.Coordinator.Cli;
+
+/// <summary><c>nodeagent-coordinator status [ROLLOUT]</c>: any rollout, past or present, from the journal.</summary>
+internal static class StatusCommand
+{
+    public static Command Build(CliOptions options)
+    {
+        var rollout = new Argument<string?>("rollout") { Description = "A rollout id (default: list every rollout)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("status", "Show rollouts from the journal: state, phase, nodes") { rollout };
+        command.SetAction(parse =>
+        {
+            using var journal = options.OpenJournal(parse);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(rollout) is not { } id)
+            {
+                foreach (var r in journal.All())
+                {
+                    var nodes = journal.Nodes(r.Id);
+                    output.WriteLine($"{r.Id,-32} {r.State,-10} phase {r.Phase,-14} {nodes.Count(n => n.State == "succeeded")}/{nodes.Count} nodes  {r.Message}");
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var record = journal.Find(id);
+            if (record is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: no rollout {id} in {parse.GetValue(options.Journal)}");
+                return ExitCodes.UnknownRollout;
+            }
+
+            var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id)));
+            output.Write(options.Json(parse) ? report.ToJson() + "\n" : $"phase {record.Phase}\n{report.ToText()}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,58 @@
+using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Plans;
+
+namespace NodeAgent.Coordinator.Engine;
+
+/// <summary>What staging did on one node.</summary>
+internal sealed record StagingOutcome(string Node, bool Ok, long BytesSent, string Detail);
+
+/// <summary>
+/// Pre-distributes a plan's artifacts before the window: each node gets the blobs its role needs, bounded
+/// concurrency, and a node that already has a blob is sent nothing for it, so running it again resumes.
+/// </summary>
+internal sealed class ArtifactDistributor(Plan plan, AgentCalls calls)
+{
+    public IReadOnlyList<PlanArtifact> MissingSources() => plan.Artifacts.Where(a => !File.Exists(a.Source)).ToList();
+
+    public async Task<IReadOnlyList<StagingOutcome>> StageAllAsync(Action<StagingOutcome> report, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<StagingOutcome>();
+        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
+        {
+            var outcome = await StageNodeAsync(node, ct);
+            lock (outcomes)
+            {
+                outcomes.Add(outcome);
+                report(outcome);
+            }
+        });
+        return outcomes;
+    }
+
+    private async Task<StagingOutcome> StageNodeAsync(PlanNode node, CancellationToken cancellationToken)
+    {
+        var needed = plan.ComponentsOf(node).SelectMany(c => c.Files.Values).Distinct().Select(plan.Artifact).ToList();
+        var present = await calls.StagedAsync(node, needed.Select(a => a.Sha256), cancellationToken);
+        if (!present.Ok)
+        {
+            return new StagingOutcome(node.Name, false, 0, present.Error!);
+        }
+
+        var missing = needed.Where(a => present.Value!.Artifacts.All(p => p.Sha256 != a.Sha256)).ToList();
+        long bytes = 0;
+        foreach (var artifact in missing)
+        {
+            var staged = await calls.StageAsync(node, artifact, cancellationToken);
+            if (!staged.Ok)
+            {
+                return new StagingOutcome(node.Name, false, bytes, $"staging {artifact.Name} failed: {staged.Error}");
+            }
+
+            bytes += staged.Value!.BytesWritten;
+        }
+
+        return new StagingOutcome(node.Name, true, bytes, missing.Count == 0
+            ? $"all {needed.Count} artifact(s) already staged; nothing sent"
+            : $"staged {missing.Count} artifact(s), {bytes} bytes");
+    }
+}

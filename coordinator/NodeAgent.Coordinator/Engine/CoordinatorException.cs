@@ -1,0 +1,4 @@
+namespace NodeAgent.Coordinator.Engine;
+
+/// <summary>A refusal to run (plan changed under a rollout, rollout aborted, unknown rollout); the message says what to do.</summary>
+internal sealed class CoordinatorException(string message) : Exception(message);

@@ -1,0 +1,119 @@
+using Google.Protobuf.WellKnownTypes;
+using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Plans;
+using NodeAgent.Coordinator.Progress;
+
+namespace NodeAgent.Coordinator.Engine;
+
+/// <summary>
+/// Upgrades one node: each of its role's components in plan order, through the agent's Apply (which rolls a
+/// component back by itself when it does not become healthy). When a component fails and the policy says so,
+/// the components already upgraded on that node are rolled back too, so the node ends wholly on one version.
+/// </summary>
+internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
+{
+    public async Task<NodeOutcome> UpgradeAsync(PlanNode node, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var attempt = journal.StartNode(plan.Rollout, node.Name);
+        progress.NodeStarted(node.Name);
+        var upgraded = new List<string>();
+        var from = "";
+        var restarts = 0;
+        string? failure = null;
+        foreach (var component in plan.ComponentsOf(node))
+        {
+            var result = await calls.RunAsync(
+                node,
+                async (client, deadline) => (await client.ApplyAsync(ApplyRequest(node, component, attempt), deadline: deadline, cancellationToken: cancellationToken)).Operation,
+                _ => { },
+                cancellationToken);
+            if (!result.Ok)
+            {
+                failure = $"{component.Name}: {result.Error}";
+                break;
+            }
+
+            var op = result.Value!;
+            from = from.Length > 0 ? from : op.FromVersion;
+            if (op.State != OperationState.Succeeded)
+            {
+                failure = $"{component.Name}: {State(op.State)}: {op.Message}";
+                break;
+            }
+
+            if (op.Changed)
+            {
+                upgraded.Add(component.Name);
+                restarts++;
+            }
+        }
+
+        var state = NodeStates.Succeeded;
+        if (failure is not null)
+        {
+            state = NodeStates.Failed;
+            if (plan.Policy.RollbackOnFailure && upgraded.Count > 0)
+            {
+                failure += await RollBackAsync(node, upgraded, attempt, cancellationToken);
+                state = NodeStates.RolledBack;
+            }
+        }
+
+        var outcome = new NodeOutcome(node.Name, state, from, failure is null ? plan.TargetVersion : from, failure ?? "", restarts, time.GetUtcNow() - started);
+        journal.FinishNode(plan.Rollout, node.Name, outcome.State, outcome.FromVersion, outcome.ToVersion, outcome.Reason, outcome.Restarts);
+        progress.NodeFinished(node.Name, outcome.Ok, outcome.Duration, outcome.Reason);
+        return outcome;
+    }
+
+    private async Task<string> RollBackAsync(PlanNode node, List<string> upgraded, int attempt, CancellationToken cancellationToken)
+    {
+        var notes = new List<string>();
+        foreach (var component in Enumerable.Reverse(upgraded))
+        {
+            var request = new RollbackRequest
+            {
+                OperationId = OperationIds.For(plan.Rollout, node.Name, component, "rollback", attempt),
+                Component = component,
+                HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
+            };
+            var result = await calls.RunAsync(
+                node,
+                async (client, deadline) => (await client.RollbackAsync(request, deadline: deadline, cancellationToken: cancellationToken)).Operation,
+                _ => { },
+                cancellationToken);
+            notes.Add(result.Ok ? $"{component} rolled back ({State(result.Value!.State)})" : $"{component} rollback failed: {result.Error}");
+        }
+
+        return "; " + string.Join("; ", notes);
+    }
+
+    private ApplyRequest ApplyRequest(PlanNode node, PlanComponent component, int attempt)
+    {
+        var request = new ApplyRequest
+        {
+            OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "apply", attempt),
+            Component = component.Name,
+            TargetVersion = plan.TargetVersion,
+            Marker = new MarkerOptions { Write = component.Marker },
+            HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
+        };
+        foreach (var (role, artifact) in component.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            request.Files.Add(new TargetFile { Role = role, Sha256 = plan.Artifact(artifact).Sha256 });
+        }
+
+        return request;
+    }
+
+    internal static string State(OperationState state) => state switch
+    {
+        OperationState.Succeeded => "succeeded",
+        OperationState.Failed => "failed",
+        OperationState.RolledBack => "rolled back",
+        OperationState.RollbackFailed => "ROLLBACK FAILED",
+        _ => "running",
+    };
+}

@@ -1,0 +1,332 @@
+using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Plans;
+using NodeAgent.Coordinator.Progress;
+
+namespace NodeAgent.Coordinator.Engine;
+
+/// <summary>
+/// The procedure: preflight, backup, canary (soak, gate), control plane one node at a time, workers in batches,
+/// verify. Every step is journaled before it acts; a rollout run again resumes where it stopped, never touching a
+/// node that is done. Between nodes and batches it obeys pause, resume and abort requested from another process.
+/// </summary>
+internal sealed class RolloutEngine(
+    Plan plan,
+    string planPath,
+    AgentCalls calls,
+    RolloutJournal journal,
+    RolloutProgress progress,
+    IReadOnlyList<IRolloutHook> hooks,
+    TimeProvider time)
+{
+    private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
+    private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time);
+    private readonly Verifier _verifier = new(plan, calls);
+    private List<NodeVerification> _verification = [];
+
+    public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (!Begin())
+        {
+            return Result();
+        }
+
+        var outcome = await RunPhasesAsync(cancellationToken);
+        if (outcome.State != RolloutStates.Succeeded)
+        {
+            foreach (var hook in hooks)
+            {
+                await hook.OnStopAsync(cancellationToken);
+            }
+        }
+
+        journal.SetState(plan.Rollout, outcome.State, outcome.Message);
+        journal.AddEvent(plan.Rollout, $"{outcome.State}: {outcome.Message}");
+        progress.Say($"rollout {plan.Rollout} {outcome.State}: {outcome.Message}");
+        return Result();
+    }
+
+    /// <summary>Creates or resumes the journaled rollout; false when there is nothing to do.</summary>
+    private bool Begin()
+    {
+        var existing = journal.Find(plan.Rollout);
+        if (existing is null)
+        {
+            journal.CreateRollout(plan.Rollout, plan.Digest, Path.GetFullPath(planPath), plan.TargetVersion, plan.Inventory.Select(n => (n.Name, n.Role)));
+            journal.AddEvent(plan.Rollout, $"started: {plan.Inventory.Count} node(s) to {plan.TargetVersion}");
+            return true;
+        }
+
+        if (existing.PlanDigest != plan.Digest)
+        {
+            throw new CoordinatorException($"rollout {plan.Rollout} was started with a different plan (digest {existing.PlanDigest[..12]}, now {plan.Digest[..12]}); give the changed plan a new rollout id");
+        }
+
+        if (existing.Control == "abort" && existing.State != RolloutStates.Succeeded)
+        {
+            journal.SetState(plan.Rollout, RolloutStates.Aborted, "aborted by request while no coordinator was running");
+            existing = journal.Find(plan.Rollout)!;
+        }
+
+        if (existing.State == RolloutStates.Aborted)
+        {
+            throw new CoordinatorException($"rollout {plan.Rollout} was aborted; start again under a new rollout id (nodes already at the target are not restarted)");
+        }
+
+        if (existing.State == RolloutStates.Succeeded)
+        {
+            progress.Say($"rollout {plan.Rollout} already succeeded; nothing to do");
+            return false;
+        }
+
+        journal.RequestControl(plan.Rollout, "");
+        journal.SetState(plan.Rollout, RolloutStates.Running, "resumed");
+        journal.AddEvent(plan.Rollout, $"resumed from state {existing.State}, phase {existing.Phase}");
+        progress.Say($"resuming rollout {plan.Rollout} (was {existing.State} in phase {existing.Phase})");
+        return true;
+    }
+
+    private async Task<(string State, string Message)> RunPhasesAsync(CancellationToken cancellationToken)
+    {
+        progress.Preload(journal.Nodes(plan.Rollout).Count(n => NodeStates.IsDone(n.State)));
+        if (plan.Runs(Phases.Preflight) && await PreflightAsync(cancellationToken) is { } preflight)
+        {
+            return (RolloutStates.Failed, preflight);
+        }
+
+        if (plan.Runs(Phases.Backup) && await BackupAsync(cancellationToken) is { } backup)
+        {
+            return (RolloutStates.Failed, backup);
+        }
+
+        foreach (var hook in hooks)
+        {
+            progress.Say($"hook {hook.Name}: before the window");
+            await hook.BeforeWindowAsync(cancellationToken);
+        }
+
+        var canaries = plan.Runs(Phases.Canary) ? BatchPlanner.Canaries(plan) : [];
+        if (canaries.Count > 0 && await CanaryAsync(canaries, cancellationToken) is { } canary)
+        {
+            return canary;
+        }
+
+        var budget = new FailureBudget(plan.Policy.FailuresPerBatch, plan.Policy.FailuresTotal, plan.Inventory.Count);
+        if (plan.Runs(Phases.ControlPlane) && await ControlPlaneAsync(canaries, budget, cancellationToken) is { } controlPlane)
+        {
+            return controlPlane;
+        }
+
+        if (plan.Runs(Phases.Workers) && await WorkersAsync(canaries, budget, cancellationToken) is { } workers)
+        {
+            return workers;
+        }
+
+        foreach (var hook in hooks)
+        {
+            progress.Say($"hook {hook.Name}: after the nodes");
+            await hook.AfterNodesAsync(cancellationToken);
+        }
+
+        if (plan.Runs(Phases.Verify))
+        {
+            Phase(Phases.Verify);
+            _verification = [.. await _verifier.VerifyAsync(plan.Inventory, cancellationToken)];
+            var bad = _verification.Where(v => !v.Ok).ToList();
+            if (bad.Count > 0)
+            {
+                return (RolloutStates.Failed, $"verification failed on {bad.Count} node(s): {string.Join("; ", bad.Take(5).Select(b => $"{b.Node}: {b.Detail}"))}");
+            }
+        }
+
+        var failed = journal.Nodes(plan.Rollout).Count(n => NodeStates.IsFailure(n.State));
+        return failed == 0
+            ? (RolloutStates.Succeeded, $"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
+            : (RolloutStates.Failed, $"{failed} node(s) failed within the failure budget; run rollout again to retry them");
+    }
+
+    private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
+    {
+        Phase(Phases.Preflight);
+        var problems = await new Preflight(plan, calls).RunAsync(journal.Nodes(plan.Rollout), cancellationToken);
+        foreach (var problem in problems)
+        {
+            progress.Say($"preflight: {problem}");
+        }
+
+        return problems.Count == 0 ? null : $"preflight found {problems.Count} problem(s); nothing was touched: {string.Join("; ", problems.Take(5))}";
+    }
+
+    private async Task<string?> BackupAsync(CancellationToken cancellationToken)
+    {
+        Phase(Phases.Backup);
+        var failures = new List<string>();
+        var pending = Pending(plan.Inventory);
+        await Parallel.ForEachAsync(pending, Parallelism(cancellationToken), async (node, ct) =>
+        {
+            foreach (var component in plan.ComponentsOf(node))
+            {
+                var request = new BackupRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "backup", 1), Component = component.Name };
+                var result = await calls.RunAsync(node, async (client, deadline) => (await client.BackupAsync(request, deadline: deadline, cancellationToken: ct)).Operation, _ => { }, ct);
+                var problem = !result.Ok ? result.Error : result.Value!.State != OperationState.Succeeded ? $"{node.Name}: backup of {component.Name}: {result.Value.Message}" : null;
+                if (problem is not null)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(problem);
+                    }
+                }
+            }
+        });
+        progress.Say($"backup: {pending.Count} node(s), {failures.Count} failure(s)");
+        return failures.Count == 0 ? null : $"backup failed on {failures.Count} component(s); nothing was upgraded: {string.Join("; ", failures.Take(5))}";
+    }
+
+    private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
+    {
+        Phase(Phases.Canary);
+        var outcomes = await UpgradeAsync(Pending(canaries), cancellationToken);
+        if (outcomes is null)
+        {
+            return (RolloutStates.Aborted, "aborted by request during the canary");
+        }
+
+        var failed = outcomes.Where(o => !o.Ok).ToList();
+        if (failed.Count > 0)
+        {
+            return (RolloutStates.Failed, $"canary failed; no other node was touched: {string.Join("; ", failed.Select(f => $"{f.Node}: {f.Reason}"))}");
+        }
+
+        if (plan.Policy.SoakAfterCanary > TimeSpan.Zero)
+        {
+            progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
+            await Task.Delay(plan.Policy.SoakAfterCanary, time, cancellationToken);
+        }
+
+        var gate = await _verifier.VerifyAsync(canaries, cancellationToken);
+        var bad = gate.Where(g => !g.Ok).ToList();
+        progress.Say($"canary gate: {gate.Count - bad.Count} of {gate.Count} node(s) healthy at {plan.TargetVersion}");
+        return bad.Count == 0 ? null : (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", bad.Select(b => $"{b.Node}: {b.Detail}"))}");
+    }
+
+    private async Task<(string, string)?> ControlPlaneAsync(IReadOnlyList<PlanNode> canaries, FailureBudget budget, CancellationToken cancellationToken)
+    {
+        Phase(Phases.ControlPlane);
+        foreach (var node in Pending(plan.Inventory.Where(n => n.Role == Roles.ControlPlane && !canaries.Contains(n))))
+        {
+            var outcomes = await UpgradeAsync([node], cancellationToken);
+            if (outcomes is null)
+            {
+                return (RolloutStates.Aborted, "aborted by request in the control-plane phase");
+            }
+
+            if (budget.AfterBatch(1, outcomes.Count(o => !o.Ok)) is { } breach)
+            {
+                return (RolloutStates.Failed, $"stopped before the workers: {breach}");
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<(string, string)?> WorkersAsync(IReadOnlyList<PlanNode> canaries, FailureBudget budget, CancellationToken cancellationToken)
+    {
+        Phase(Phases.Workers);
+        var batches = BatchPlanner.WorkerBatches(plan, Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n))));
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i > 0 && plan.Policy.SoakBetweenBatches > TimeSpan.Zero)
+            {
+                await Task.Delay(plan.Policy.SoakBetweenBatches, time, cancellationToken);
+            }
+
+            progress.SetBatch(i + 1, batches.Count, batches[i].Count);
+            journal.AddEvent(plan.Rollout, $"batch {i + 1} of {batches.Count}: {string.Join(", ", batches[i].Select(n => n.Name))}");
+            var outcomes = await UpgradeAsync(batches[i], cancellationToken);
+            if (outcomes is null)
+            {
+                return (RolloutStates.Aborted, $"aborted by request in batch {i + 1} of {batches.Count}");
+            }
+
+            if (budget.AfterBatch(batches[i].Count, outcomes.Count(o => !o.Ok)) is { } breach)
+            {
+                return (RolloutStates.Failed, $"stopped after batch {i + 1} of {batches.Count}: {breach}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Upgrades nodes with bounded concurrency; null when an abort was requested (nodes in flight finish first).</summary>
+    private async Task<IReadOnlyList<NodeOutcome>?> UpgradeAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<NodeOutcome>();
+        var aborted = false;
+        await Parallel.ForEachAsync(nodes, Parallelism(cancellationToken), async (node, ct) =>
+        {
+            if (!await MayStartAsync(ct))
+            {
+                aborted = true;
+                return;
+            }
+
+            var outcome = await _upgrader.UpgradeAsync(node, ct);
+            lock (outcomes)
+            {
+                outcomes.Add(outcome);
+            }
+        });
+        return aborted ? null : outcomes;
+    }
+
+    /// <summary>Waits while paused; false once an abort is requested.</summary>
+    private async Task<bool> MayStartAsync(CancellationToken cancellationToken)
+    {
+        var announced = false;
+        while (true)
+        {
+            switch (journal.Control(plan.Rollout))
+            {
+                case "abort":
+                    return false;
+                case "pause":
+                    if (!announced)
+                    {
+                        announced = true;
+                        journal.SetState(plan.Rollout, RolloutStates.Paused, "paused by request");
+                        progress.SetPaused(true);
+                    }
+
+                    await Task.Delay(ControlPoll, time, cancellationToken);
+                    break;
+                default:
+                    if (announced)
+                    {
+                        journal.SetState(plan.Rollout, RolloutStates.Running, "resumed by request");
+                        progress.SetPaused(false);
+                    }
+
+                    return true;
+            }
+        }
+    }
+
+    private List<PlanNode> Pending(IEnumerable<PlanNode> nodes)
+    {
+        var done = journal.Nodes(plan.Rollout).Where(n => NodeStates.IsDone(n.State)).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
+        return nodes.Where(n => !done.Contains(n.Name)).ToList();
+    }
+
+    private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken };
+
+    private void Phase(string phase)
+    {
+        journal.SetPhase(plan.Rollout, phase);
+        progress.SetPhase(phase);
+    }
+
+    private RolloutResult Result() =>
+        new(journal.Find(plan.Rollout)!, journal.Nodes(plan.Rollout), _verification, journal.Events(plan.Rollout));
+}

@@ -1,0 +1,69 @@
+namespace NodeAgent.Coordinator.Plans;
+
+internal static class Roles
+{
+    public const string ControlPlane = "control-plane";
+    public const string Worker = "worker";
+}
+
+/// <summary>A file the plan distributes: where it comes from and what it must hash to.</summary>
+internal sealed record PlanArtifact(string Name, string Sha256, long Size, string Source);
+
+/// <summary>A component of a role: which artifact goes to which of its file roles, and whether to write the marker.</summary>
+internal sealed record PlanComponent(string Name, IReadOnlyDictionary<string, string> Files, bool Marker);
+
+/// <summary>A node of the inventory and how to reach its agent ("host:port" or "unix:/path").</summary>
+internal sealed record PlanNode(string Name, string Role, string Address);
+
+/// <summary>A count or a percentage of something (batch size, failure threshold).</summary>
+internal readonly record struct Amount(int Value, bool IsPercent)
+{
+    public int Of(int total) => IsPercent ? (int)Math.Ceiling(total * Value / 100.0) : Value;
+
+    public override string ToString() => IsPercent ? $"{Value}%" : Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The procedure phases a plan can switch on or off.</summary>
+internal static class Phases
+{
+    public const string Preflight = "preflight";
+    public const string Backup = "backup";
+    public const string Canary = "canary";
+    public const string ControlPlane = "control-plane";
+    public const string Workers = "workers";
+    public const string Verify = "verify";
+
+    public static readonly IReadOnlyList<string> All = [Preflight, Backup, Canary, ControlPlane, Workers, Verify];
+}
+
+internal sealed record RolloutPolicy(
+    IReadOnlyList<string> CanaryNodes,
+    int CanaryCount,
+    Amount BatchSize,
+    int MaxConcurrency,
+    Amount FailuresPerBatch,
+    Amount FailuresTotal,
+    TimeSpan SoakAfterCanary,
+    TimeSpan SoakBetweenBatches,
+    TimeSpan HealthTimeout,
+    TimeSpan CallTimeout,
+    int Retries,
+    bool RollbackOnFailure,
+    IReadOnlyList<string> Phases);
+
+/// <summary>A validated rollout plan.</summary>
+internal sealed record Plan(
+    string Rollout,
+    string TargetVersion,
+    IReadOnlyList<PlanArtifact> Artifacts,
+    IReadOnlyDictionary<string, IReadOnlyList<PlanComponent>> Components,
+    IReadOnlyList<PlanNode> Inventory,
+    RolloutPolicy Policy,
+    string Digest)
+{
+    public PlanArtifact Artifact(string name) => Artifacts.First(a => a.Name == name);
+
+    public IReadOnlyList<PlanComponent> ComponentsOf(PlanNode node) => Components.GetValueOrDefault(node.Role) ?? [];
+
+    public bool Runs(string phase) => Policy.Phases.Contains(phase);
+}

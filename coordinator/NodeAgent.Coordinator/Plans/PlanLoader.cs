@@ -1,0 +1,234 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace NodeAgent.Coordinator.Plans;
+
+/// <summary>Reads and validates a rollout plan; every problem is reported with its file, line, column and key.</summary>
+internal static partial class PlanLoader
+{
+    public const long MaxPlanBytes = 4 * 1024 * 1024;
+    private const int MaxNodes = 100_000;
+
+    public static Plan Load(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new PlanException([$"{path}: no such plan file"]);
+        }
+
+        if (info.Length > MaxPlanBytes)
+        {
+            throw new PlanException([$"{path}: {info.Length} bytes is larger than the {MaxPlanBytes}-byte limit for a plan"]);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(new MemoryStream(bytes));
+            stream.Load(reader);
+        }
+        catch (YamlException ex)
+        {
+            throw new PlanException([$"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}"]);
+        }
+
+        var cursor = new YamlCursor(Path.GetFileName(path));
+        var root = cursor.Mapping(stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null, "", true,
+            "rollout", "targetVersion", "artifacts", "components", "inventory", "policy");
+        var planDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var rollout = cursor.Text(root, "", "rollout", true, Token(), "a rollout id (letters, digits, '.', '_', '-'; at most 64)");
+        var target = cursor.Text(root, "", "targetVersion", true, Version(), "a version such as v1.17.0");
+        var artifacts = ReadArtifacts(cursor, root, planDirectory);
+        var components = ReadComponents(cursor, root, artifacts);
+        var inventory = ReadInventory(cursor, root, components);
+        var policy = ReadPolicy(cursor, YamlCursor.Child(root, "policy"), inventory);
+        if (cursor.Errors.Count > 0)
+        {
+            throw new PlanException(cursor.Errors);
+        }
+
+        return new Plan(rollout!, target!, artifacts, components, inventory, policy, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    private static List<PlanArtifact> ReadArtifacts(YamlCursor cursor, YamlMappingNode? root, string planDirectory)
+    {
+        var artifacts = new List<PlanArtifact>();
+        var items = cursor.Sequence(YamlCursor.Child(root, "artifacts"), "artifacts", true);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var key = $"artifacts[{i}]";
+            var item = cursor.Mapping(items[i], key, true, "name", "sha256", "size", "source");
+            var name = cursor.Text(item, key, "name", true, Token(), "an artifact name (letters, digits, '.', '_', '-')");
+            var sha = cursor.Text(item, key, "sha256", true, Digest(), "a SHA-256 digest of 64 lowercase hex characters");
+            var size = cursor.Integer(item, key, "size", true, 1, 8L * 1024 * 1024 * 1024);
+            var source = cursor.Text(item, key, "source", true);
+            if (name is not null && artifacts.Any(a => a.Name == name))
+            {
+                cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
+            }
+
+            if (name is not null && sha is not null && size is not null && source is not null)
+            {
+                artifacts.Add(new PlanArtifact(name, sha, size.Value, Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(planDirectory, source))));
+            }
+        }
+
+        return artifacts;
+    }
+
+    private static Dictionary<string, IReadOnlyList<PlanComponent>> ReadComponents(YamlCursor cursor, YamlMappingNode? root, List<PlanArtifact> artifacts)
+    {
+        var result = new Dictionary<string, IReadOnlyList<PlanComponent>>(StringComparer.Ordinal);
+        var byRole = cursor.Mapping(YamlCursor.Child(root, "components"), "components", true, Roles.ControlPlane, Roles.Worker);
+        foreach (var role in new[] { Roles.ControlPlane, Roles.Worker })
+        {
+            var list = new List<PlanComponent>();
+            var items = cursor.Sequence(YamlCursor.Child(byRole, role), $"components.{role}", false);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var key = $"components.{role}[{i}]";
+                var item = cursor.Mapping(items[i], key, true, "name", "files", "marker");
+                var name = cursor.Text(item, key, "name", true, Token(), "a component name such as kubelet");
+                var marker = cursor.Boolean(item, key, "marker", false);
+                var filesNode = cursor.Mapping(YamlCursor.Child(item, "files"), $"{key}.files", true);
+                var files = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (roleNode, artifactNode) in filesNode?.Children.Select(c => (c.Key, c.Value)) ?? [])
+                {
+                    var fileRole = ((YamlScalarNode)roleNode).Value ?? "";
+                    var artifact = (artifactNode as YamlScalarNode)?.Value ?? "";
+                    if (!artifacts.Any(a => a.Name == artifact))
+                    {
+                        cursor.Error(artifactNode, $"{key}.files.{fileRole}", $"\"{YamlCursor.Shorten(artifact)}\" is not an artifact of this plan");
+                    }
+
+                    files[fileRole] = artifact;
+                }
+
+                if (name is not null && list.Any(c => c.Name == name))
+                {
+                    cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice for {role}");
+                }
+
+                if (name is not null && files.Count > 0)
+                {
+                    list.Add(new PlanComponent(name, files, marker));
+                }
+            }
+
+            result[role] = list;
+        }
+
+        return result;
+    }
+
+    private static List<PlanNode> ReadInventory(YamlCursor cursor, YamlMappingNode? root, Dictionary<string, IReadOnlyList<PlanComponent>> components)
+    {
+        var nodes = new List<PlanNode>();
+        var items = cursor.Sequence(YamlCursor.Child(root, "inventory"), "inventory", true);
+        if (items.Count > MaxNodes)
+        {
+            cursor.Error(YamlCursor.Child(root, "inventory"), "inventory", $"{items.Count} nodes is more than the {MaxNodes} allowed");
+            return nodes;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var key = $"inventory[{i}]";
+            var item = cursor.Mapping(items[i], key, true, "name", "role", "address");
+            var name = cursor.Text(item, key, "name", true, Token(), "a node name (letters, digits, '.', '_', '-')");
+            var role = cursor.Text(item, key, "role", true, RolePattern(), "control-plane or worker");
+            var address = cursor.Text(item, key, "address", true, AddressPattern(), "an agent address such as 10.0.0.7:7443 or unix:/run/nodeagent/agent.sock");
+            if (name is not null && !names.Add(name))
+            {
+                cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
+            }
+
+            if (role is not null && components.GetValueOrDefault(role) is not { Count: > 0 })
+            {
+                cursor.Error(YamlCursor.Child(item, "role"), $"{key}.role", $"the plan has no components for role {role}");
+            }
+
+            if (name is not null && role is not null && address is not null)
+            {
+                nodes.Add(new PlanNode(name, role, address));
+            }
+        }
+
+        return nodes;
+    }
+
+    private static RolloutPolicy ReadPolicy(YamlCursor cursor, YamlNode? node, List<PlanNode> inventory)
+    {
+        var policy = cursor.Mapping(node, "policy", false,
+            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases");
+        var canary = cursor.Mapping(YamlCursor.Child(policy, "canary"), "policy.canary", false, "nodes", "count");
+        var canaryNodes = new List<string>();
+        foreach (var item in cursor.Sequence(YamlCursor.Child(canary, "nodes"), "policy.canary.nodes", false))
+        {
+            var name = (item as YamlScalarNode)?.Value ?? "";
+            if (!inventory.Any(n => n.Name == name))
+            {
+                cursor.Error(item, "policy.canary.nodes", $"\"{YamlCursor.Shorten(name)}\" is not in the inventory");
+            }
+
+            canaryNodes.Add(name);
+        }
+
+        var canaryCount = (int)(cursor.Integer(canary, "policy.canary", "count", false, 0, MaxNodes) ?? (canaryNodes.Count > 0 ? 0 : 1));
+        var threshold = cursor.Mapping(YamlCursor.Child(policy, "failureThreshold"), "policy.failureThreshold", false, "perBatch", "total");
+        var soak = cursor.Mapping(YamlCursor.Child(policy, "soak"), "policy.soak", false, "afterCanary", "betweenBatches");
+        var batch = cursor.Amount(policy, "policy", "batchSize", new Amount(10, true));
+        if (batch.Value == 0)
+        {
+            cursor.Error(YamlCursor.Child(policy, "batchSize"), "policy.batchSize", "must be at least 1 node or 1%");
+        }
+
+        var phases = new List<string>();
+        foreach (var item in cursor.Sequence(YamlCursor.Child(policy, "phases"), "policy.phases", false))
+        {
+            var phase = (item as YamlScalarNode)?.Value ?? "";
+            if (!Phases.All.Contains(phase))
+            {
+                cursor.Error(item, "policy.phases", $"\"{YamlCursor.Shorten(phase)}\" is not a phase; phases are {string.Join(", ", Phases.All)}");
+            }
+
+            phases.Add(phase);
+        }
+
+        var maxWait = TimeSpan.FromHours(24);
+        return new RolloutPolicy(
+            canaryNodes,
+            canaryCount,
+            batch,
+            (int)(cursor.Integer(policy, "policy", "maxConcurrency", false, 1, 10_000) ?? 50),
+            cursor.Amount(threshold, "policy.failureThreshold", "perBatch", new Amount(0, false)),
+            cursor.Amount(threshold, "policy.failureThreshold", "total", new Amount(0, false)),
+            cursor.Duration(soak, "policy.soak", "afterCanary", TimeSpan.Zero, maxWait),
+            cursor.Duration(soak, "policy.soak", "betweenBatches", TimeSpan.Zero, maxWait),
+            cursor.Duration(policy, "policy", "healthTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(30)),
+            cursor.Duration(policy, "policy", "callTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10)),
+            (int)(cursor.Integer(policy, "policy", "retries", false, 0, 10) ?? 2),
+            cursor.Boolean(policy, "policy", "rollbackOnFailure", true),
+            phases.Count > 0 ? phases : Phases.All);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex Token();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Digest();
+
+    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?$")]
+    private static partial Regex Version();
+
+    [GeneratedRegex("^(control-plane|worker)$")]
+    private static partial Regex RolePattern();
+
+    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5})$")]
+    private static partial Regex AddressPattern();
+}

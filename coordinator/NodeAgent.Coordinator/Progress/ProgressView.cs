@@ -1,0 +1,64 @@
+using Spectre.Console;
+
+namespace NodeAgent.Coordinator.Progress;
+
+/// <summary>
+/// Shows a rollout's progress: a live Spectre.Console panel on a terminal, plain timestamped lines otherwise
+/// (CI logs, pipes, --plain).
+/// </summary>
+internal static class ProgressView
+{
+    public static async Task<T> RunAsync<T>(RolloutProgress progress, int concurrency, bool live, TextWriter plain, Func<Task<T>> work)
+    {
+        if (!live)
+        {
+            progress.Line += line => plain.WriteLine(line);
+            return await work();
+        }
+
+        var recent = new Queue<string>();
+        progress.Line += line =>
+        {
+            lock (recent)
+            {
+                recent.Enqueue(line);
+                while (recent.Count > 8)
+                {
+                    recent.Dequeue();
+                }
+            }
+        };
+        T result = default!;
+        await AnsiConsole.Live(Render(progress, concurrency, recent)).StartAsync(async context =>
+        {
+            var running = work();
+            while (!running.IsCompleted)
+            {
+                context.UpdateTarget(Render(progress, concurrency, recent));
+                await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System));
+            }
+
+            context.UpdateTarget(Render(progress, concurrency, recent));
+            result = await running;
+        });
+        return result;
+    }
+
+    private static Panel Render(RolloutProgress progress, int concurrency, Queue<string> recent)
+    {
+        var eta = progress.Eta(concurrency);
+        var table = new Table().HideHeaders().Border(TableBorder.None).AddColumn("").AddColumn("");
+        table.AddRow("phase", Markup.Escape(progress.Paused ? $"{progress.Phase} (PAUSED)" : progress.Phase));
+        table.AddRow("batch", progress.Batches == 0 ? "-" : $"{progress.Batch} of {progress.Batches}");
+        table.AddRow("nodes", $"[green]{progress.Succeeded} ok[/]  [red]{progress.Failed} failed[/]  [yellow]{progress.InFlight} in flight[/]  of {progress.Total}");
+        table.AddRow("eta", eta is null ? "-" : $"{eta.Value:hh\\:mm\\:ss}");
+        string[] lines;
+        lock (recent)
+        {
+            lines = [.. recent];
+        }
+
+        table.AddRow("", Markup.Escape(string.Join("\n", lines)));
+        return new Panel(table).Header("nodeagent rollout");
+    }
+}
