@@ -117,8 +117,6 @@ internal static class DemoCommand
         };
         process.OutputDataReceived += append;
         process.ErrorDataReceived += append;
-        process.Exited += (_, _) => log.Dispose();
-        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
