@@ -1,92 +1,16 @@
 #!/usr/bin/env bash
-# The NodeAgent demo: one node agent on this machine, with stand-in kubelet and kube-proxy services supervised by
-# the agent's process manager. It stages v1.17.0, applies it with the hash-skip marker, shows a bad version being
-# rolled back automatically, and rolls kube-proxy back by hand. Everything lives under .demo/ and is stopped at the end.
+# The NodeAgent demo: a whole rollout on a simulated local fleet. It builds everything, starts a fleet of real node
+# agents (default 24 nodes, 3 of them control-plane; each with its own state directory and stand-in kube-apiserver,
+# kubelet and kube-proxy services), writes a plan, stages the artifacts, and runs the coordinator's real engine:
+# canary, control plane one node at a time, workers in batches, verify, report. Extra arguments go to
+# `nodeagent-coordinator demo`, for example --nodes 60 or --plain. Plan, journal and report stay in .demo/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-demo="$root/.demo"
 "$root/scripts/prereqs.sh"
 
 echo "== building (Release)"
 dotnet build "$root/NodeAgent.sln" -c Release -v q -nologo -clp:ErrorsOnly
-bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
-agent=$(bin agent/NodeAgent nodeagent)
-ctl=$(bin agent/AgentCtl agentctl)
-standin=$(bin tests/StandInService standin)
+coordinator="$root/coordinator/NodeAgent.Coordinator/bin/Release/net10.0/nodeagent-coordinator.dll"
+fleet="$root/tests/DemoFleet/bin/Release/net10.0/nodeagent-fleet.dll"
 
-rm -rf "$demo"
-mkdir -p "$demo/artifacts" "$demo/node/usr/local/bin" "$demo/node/etc/kubernetes" "$demo/node/var/lib/kubelet"
-port_kubelet=$((20000 + RANDOM % 20000)); port_proxy=$((port_kubelet + 1))
-
-# A "binary" of version V is a tiny script that runs the stand-in reporting V; extra args make a broken build.
-make_binary() { printf '#!/bin/sh\nexec %s --reported-version %s %s "$@"\n' "$standin" "$2" "${3:-}" > "$1"; chmod 0755 "$1"; }
-make_binary "$demo/artifacts/kubelet-v1.10.11" v1.10.11
-make_binary "$demo/artifacts/kubelet-v1.17.0" v1.17.0
-make_binary "$demo/artifacts/kubelet-v1.17.1-broken" v1.17.1 --never-healthy
-make_binary "$demo/artifacts/kube-proxy-v1.10.11" v1.10.11
-make_binary "$demo/artifacts/kube-proxy-v1.17.0" v1.17.0
-echo "{\"port\": $port_kubelet, \"startupDelayMs\": 400}" > "$demo/artifacts/kubelet-config-v1.10.json"
-echo "{\"port\": $port_kubelet, \"startupDelayMs\": 400, \"healthy\": true}" > "$demo/artifacts/kubelet-config-v1.17.json"
-echo "{\"port\": $port_proxy, \"startupDelayMs\": 200}" > "$demo/artifacts/kube-proxy-config.json"
-
-# The node as it is before the upgrade: v1.10.11 everywhere.
-cp "$demo/artifacts/kubelet-v1.10.11" "$demo/node/usr/local/bin/kubelet"
-cp "$demo/artifacts/kube-proxy-v1.10.11" "$demo/node/usr/local/bin/kube-proxy"
-cp "$demo/artifacts/kubelet-config-v1.10.json" "$demo/node/etc/kubernetes/kubelet.json"
-cp "$demo/artifacts/kube-proxy-config.json" "$demo/node/etc/kubernetes/kube-proxy.json"
-
-cat > "$demo/agent.yaml" <<YAML
-nodeName: demo-node-1
-stateDir: $demo/state
-serviceManager: process
-listeners:
-  unixSocket: $demo/run/agent.sock
-health:
-  probeIntervalSeconds: 2
-  defaultTimeoutSeconds: 15
-components:
-  - name: kubelet
-    unit: kubelet
-    files:
-      - { role: binary, path: $demo/node/usr/local/bin/kubelet, mode: "0755" }
-      - { role: config, path: $demo/node/etc/kubernetes/kubelet.json, mode: "0644" }
-    healthUrl: http://127.0.0.1:$port_kubelet/healthz
-    processArgs: ["--config", "$demo/node/etc/kubernetes/kubelet.json"]
-    marker: { path: $demo/node/var/lib/kubelet/nodeagent-upgrade-marker.json, format: json }
-  - name: kube-proxy
-    unit: kube-proxy
-    files:
-      - { role: binary, path: $demo/node/usr/local/bin/kube-proxy, mode: "0755" }
-      - { role: config, path: $demo/node/etc/kubernetes/kube-proxy.json, mode: "0644" }
-    healthUrl: http://127.0.0.1:$port_proxy/healthz
-    processArgs: ["--config", "$demo/node/etc/kubernetes/kube-proxy.json"]
-YAML
-
-echo "== starting the agent (log: .demo/agent.log)"
-"$agent" --config "$demo/agent.yaml" > "$demo/agent.log" 2>&1 &
-agent_pid=$!
-trap 'kill -TERM $agent_pid 2>/dev/null; wait $agent_pid 2>/dev/null || true' EXIT
-export NODEAGENT_SOCKET="$demo/run/agent.sock"
-for _ in $(seq 1 100); do "$ctl" status >/dev/null 2>&1 && break; sleep 0.2; done
-step() { echo; echo "\$ agentctl $*"; "$ctl" "$@"; }
-set +e
-
-step status --probe
-step stage "$demo/artifacts/kubelet-v1.17.0" --name kubelet-v1.17.0
-step stage "$demo/artifacts/kubelet-v1.17.0" --name kubelet-v1.17.0
-step backup kubelet --id demo-backup-kubelet
-step apply kubelet --id demo-kubelet-1.17 --version v1.17.0 --marker \
-  --file "binary=$demo/artifacts/kubelet-v1.17.0" --file "config=$demo/artifacts/kubelet-config-v1.17.json"
-step marker show kubelet
-echo; echo "# the same operation id again: returned from the journal, nothing runs twice"
-step apply kubelet --id demo-kubelet-1.17 --version v1.17.0 --marker \
-  --file "binary=$demo/artifacts/kubelet-v1.17.0" --file "config=$demo/artifacts/kubelet-config-v1.17.json"
-echo; echo "# a build that never becomes healthy: rolled back automatically"
-step apply kubelet --id demo-kubelet-broken --version v1.17.1 --health-timeout 4 --file "binary=$demo/artifacts/kubelet-v1.17.1-broken"
-echo "(exit code $?: 1 means rolled back)"
-step apply kube-proxy --id demo-proxy-1.17 --version v1.17.0 --file "binary=$demo/artifacts/kube-proxy-v1.17.0"
-step rollback kube-proxy --id demo-proxy-undo
-step ops
-step artifacts
-step status --probe
-echo; echo "demo finished: state in .demo/state, agent log in .demo/agent.log"
+exec dotnet "$coordinator" demo --fleet "$fleet" --dir "$root/.demo" "$@"

@@ -6,7 +6,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using NodeAgent;
+using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
+using NodeAgent.Health;
 
 namespace DemoFleet;
 
@@ -54,7 +56,30 @@ public sealed class Fleet : IAsyncDisposable
         }
 
         fleet.Manifest = new FleetManifest(FromVersion, TargetVersion, members, artifacts);
+        await fleet.WaitUntilHealthyAsync(TimeSpan.FromMinutes(3));
         return fleet;
+    }
+
+    /// <summary>The fleet is ready when every stand-in service of every node answers its health probe.</summary>
+    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + timeout;
+        foreach (var agent in _agents)
+        {
+            var monitor = agent.Services.GetRequiredService<ComponentMonitor>();
+            foreach (var component in agent.Services.GetRequiredService<ComponentCatalog>().Components)
+            {
+                while (!(await monitor.ProbeNowAsync(component, CancellationToken.None)).Healthy)
+                {
+                    if (TimeProvider.System.GetUtcNow() > deadline)
+                    {
+                        throw new TimeoutException($"{component.Name} of a fleet node did not become healthy within {timeout}");
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System);
+                }
+            }
+        }
     }
 
     public void WriteManifest(string path)

@@ -42,6 +42,7 @@ internal static class DemoCommand
 
             var work = Path.GetFullPath(parse.GetValue(dir) ?? Directory.CreateTempSubdirectory("nodeagent-demo-").FullName);
             Directory.CreateDirectory(work);
+            RemoveFleet(work);
             var (count, cp) = (parse.GetValue(nodes), parse.GetValue(controlPlane));
             await error.WriteLineAsync($"demo: starting a fleet of {count} node(s) ({cp} control-plane) in {work} (agents' log: fleet.log)");
             using var fleetProcess = StartFleet(fleetDll, work, count, cp);
@@ -56,10 +57,7 @@ internal static class DemoCommand
             finally
             {
                 await StopFleetAsync(fleetProcess);
-                foreach (var sub in FleetDirectories.Select(s => Path.Combine(work, s)).Where(Directory.Exists))
-                {
-                    Directory.Delete(sub, recursive: true);
-                }
+                RemoveFleet(work);
             }
         });
         return command;
@@ -87,6 +85,17 @@ internal static class DemoCommand
         await output.WriteAsync(report.ToText());
         await output.WriteLineAsync($"report: {written} (and .json); journal: {Path.Combine(work, "journal.db")}");
         return result.Succeeded ? ExitCodes.Ok : ExitCodes.RolloutFailed;
+    }
+
+    /// <summary>The fleet's node directories, artifacts and manifest, from this run or one that was interrupted.</summary>
+    private static void RemoveFleet(string work)
+    {
+        foreach (var sub in FleetDirectories.Select(s => Path.Combine(work, s)).Where(Directory.Exists))
+        {
+            Directory.Delete(sub, recursive: true);
+        }
+
+        File.Delete(Path.Combine(work, "fleet.json"));
     }
 
     private static Process StartFleet(string fleetDll, string work, int nodes, int controlPlane)

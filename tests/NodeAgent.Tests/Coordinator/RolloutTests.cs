@@ -45,7 +45,8 @@ public sealed class RolloutTests
         await using var fleet = await FleetFixture.StartAsync(nodes: 3, controlPlane: 1);
         var first = fleet.WritePlan(new PlanOptions { Rollout = "first" });
         await fleet.CoordinatorAsync("stage", first);
-        Assert.Equal(0, (await fleet.CoordinatorAsync("rollout", first, "--plain", "--report-dir", fleet.Reports)).ExitCode);
+        var initial = await fleet.CoordinatorAsync("rollout", first, "--plain", "--report-dir", fleet.Reports);
+        Assert.True(initial.ExitCode == 0, initial.Out + initial.Err);
         var second = fleet.WritePlan(new PlanOptions { Rollout = "second" });
 
         var result = await fleet.CoordinatorAsync("rollout", second, "--plain", "--report-dir", fleet.Reports);
