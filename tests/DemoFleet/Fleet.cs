@@ -41,23 +41,31 @@ public sealed class Fleet : IAsyncDisposable
     public static async Task<Fleet> StartAsync(string directory, int nodes, int controlPlane, int startupDelayMs = 300)
     {
         var fleet = new Fleet(directory);
-        System.IO.Directory.CreateDirectory(directory);
-        var artifacts = fleet.WriteArtifacts();
-        var members = new List<FleetNode>();
-        for (var i = 1; i <= nodes; i++)
+        try
         {
-            var role = i <= controlPlane ? "control-plane" : "worker";
-            var name = role == "control-plane" ? $"cp-{i:00}" : $"node-{i - controlPlane:000}";
-            var config = fleet.LayOutNode(name, role == "control-plane" ? ControlPlaneComponents : WorkerComponents, startupDelayMs);
-            var agent = AgentApp.Create(AgentConfigLoader.Load(config), []);
-            await agent.StartAsync();
-            fleet._agents.Add(agent);
-            members.Add(new FleetNode(name, role, $"unix:{fleet.NodeDir(name)}/agent.sock"));
-        }
+            System.IO.Directory.CreateDirectory(directory);
+            var artifacts = fleet.WriteArtifacts();
+            var members = new List<FleetNode>();
+            for (var i = 1; i <= nodes; i++)
+            {
+                var role = i <= controlPlane ? "control-plane" : "worker";
+                var name = role == "control-plane" ? $"cp-{i:00}" : $"node-{i - controlPlane:000}";
+                var config = fleet.LayOutNode(name, role == "control-plane" ? ControlPlaneComponents : WorkerComponents, startupDelayMs);
+                var agent = AgentApp.Create(AgentConfigLoader.Load(config), []);
+                fleet._agents.Add(agent);
+                await agent.StartAsync();
+                members.Add(new FleetNode(name, role, $"unix:{fleet.NodeDir(name)}/agent.sock"));
+            }
 
-        fleet.Manifest = new FleetManifest(FromVersion, TargetVersion, members, artifacts);
-        await fleet.WaitUntilHealthyAsync(TimeSpan.FromMinutes(3));
-        return fleet;
+            fleet.Manifest = new FleetManifest(FromVersion, TargetVersion, members, artifacts);
+            await fleet.WaitUntilHealthyAsync(TimeSpan.FromMinutes(3));
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The fleet is ready when every stand-in service of every node answers its health probe.</summary>

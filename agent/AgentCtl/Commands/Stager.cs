@@ -27,13 +27,21 @@ internal static class Stager
         var header = new ArtifactHeader { Name = name ?? Path.GetFileName(path), Sha256 = digest, Size = size };
         var present = await context.Client.ListArtifactsAsync(new ListArtifactsRequest { Sha256 = { digest } }, cancellationToken: cancellationToken);
         using var call = context.Client.StageArtifact(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = header }, cancellationToken);
-        if (present.Artifacts.Count == 0)
+        try
         {
-            await SendContentAsync(call.RequestStream, path, cancellationToken);
+            await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = header }, cancellationToken);
+            if (present.Artifacts.Count == 0)
+            {
+                await SendContentAsync(call.RequestStream, path, cancellationToken);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The agent answered before reading everything (refused, or already present): its answer says why.
         }
 
-        await call.RequestStream.CompleteAsync();
         return await call.ResponseAsync;
     }
 

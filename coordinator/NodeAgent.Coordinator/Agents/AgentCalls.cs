@@ -25,18 +25,26 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         {
             var deadline = time.GetUtcNow().UtcDateTime + policy.CallTimeout + TimeSpan.FromSeconds(artifact.Size / (10.0 * 1024 * 1024));
             using var call = client.StageArtifact(deadline: deadline, cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = new ArtifactHeader { Name = artifact.Name, Sha256 = artifact.Sha256, Size = artifact.Size } }, cancellationToken);
-            await using (var input = File.OpenRead(artifact.Source))
+            try
             {
-                var buffer = new byte[ChunkSize];
-                int read;
-                while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = new ArtifactHeader { Name = artifact.Name, Sha256 = artifact.Sha256, Size = artifact.Size } }, cancellationToken);
+                await using (var input = File.OpenRead(artifact.Source))
                 {
-                    await call.RequestStream.WriteAsync(new StageArtifactRequest { Chunk = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
+                    var buffer = new byte[ChunkSize];
+                    int read;
+                    while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        await call.RequestStream.WriteAsync(new StageArtifactRequest { Chunk = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
+                    }
                 }
+
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                // The agent answered before reading everything (refused, or disk full): its answer says why.
             }
 
-            await call.RequestStream.CompleteAsync();
             return await call.ResponseAsync;
         });
 
@@ -78,9 +86,9 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         {
             return CallResult<T>.Failure($"{node.Name}: {ex.StatusCode}: {ex.Status.Detail}");
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return CallResult<T>.Failure($"{node.Name}: {ex.Message}");
+            return CallResult<T>.Failure($"{node.Name}: {ex.GetType().Name}: {ex.Message}");
         }
     }
 }

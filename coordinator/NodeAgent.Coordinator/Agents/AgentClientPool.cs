@@ -14,15 +14,16 @@ namespace NodeAgent.Coordinator.Agents;
 /// </summary>
 internal sealed class AgentClientPool(int retries) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
 
-    public NodeAgentService.NodeAgentServiceClient For(PlanNode node) => new(_channels.GetOrAdd(node.Address, Open));
+    public NodeAgentService.NodeAgentServiceClient For(PlanNode node) =>
+        new(_channels.GetOrAdd(node.Address, address => new Lazy<GrpcChannel>(() => Open(address))).Value);
 
     public void Dispose()
     {
-        foreach (var channel in _channels.Values)
+        foreach (var channel in _channels.Values.Where(c => c.IsValueCreated))
         {
-            channel.Dispose();
+            channel.Value.Dispose();
         }
     }
 
@@ -33,7 +34,7 @@ internal sealed class AgentClientPool(int retries) : IDisposable
             Names = { MethodName.Default },
             RetryPolicy = new RetryPolicy
             {
-                MaxAttempts = Math.Max(2, retries + 1),
+                MaxAttempts = retries + 1,
                 InitialBackoff = TimeSpan.FromMilliseconds(200),
                 MaxBackoff = TimeSpan.FromSeconds(2),
                 BackoffMultiplier = 2,
@@ -42,8 +43,9 @@ internal sealed class AgentClientPool(int retries) : IDisposable
         };
         var options = new GrpcChannelOptions
         {
-            ServiceConfig = new ServiceConfig { MethodConfigs = { retry } },
+            ServiceConfig = retries > 0 ? new ServiceConfig { MethodConfigs = { retry } } : null,
             MaxRetryBufferPerCallSize = 2 * 1024 * 1024,
+            DisposeHttpClient = true,
         };
         if (!address.StartsWith("unix:", StringComparison.Ordinal))
         {

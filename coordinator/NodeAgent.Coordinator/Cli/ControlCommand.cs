@@ -21,9 +21,15 @@ internal static class ControlCommand
                 return ExitCodes.UnknownRollout;
             }
 
-            if (RolloutStates.IsFinished(record.State))
+            if (record.State is RolloutStates.Succeeded or RolloutStates.Aborted || record.State == RolloutStates.Failed && verb != "abort")
             {
-                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} already ended ({record.State})");
+                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} is {record.State}; there is nothing to {verb}");
+                return ExitCodes.Refused;
+            }
+
+            if (record.Control == "abort")
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} is being aborted; an abort cannot be taken back");
                 return ExitCodes.Refused;
             }
 

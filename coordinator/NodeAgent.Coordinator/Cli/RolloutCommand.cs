@@ -34,16 +34,21 @@ internal static class RolloutCommand
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer("127.0.0.1", port, registry: progress.Registry).Start() : null;
             var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, new AgentCalls(pool, plan.Policy, TimeProvider.System), journal, progress, [], TimeProvider.System);
-            var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
+            var live = !parse.GetValue(plain) && !options.Json(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try
             {
-                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, parse.InvocationConfiguration.Error, () => engine.RunAsync(cancellationToken));
+                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, TextWriter.Synchronized(parse.InvocationConfiguration.Error), () => engine.RunAsync(cancellationToken));
             }
             catch (CoordinatorException ex)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
                 return ExitCodes.Refused;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: interrupted; nodes in flight finish in their agents; run rollout again to resume {plan.Rollout}");
+                return ExitCodes.RolloutFailed;
             }
 
             var report = RolloutReport.From(result);

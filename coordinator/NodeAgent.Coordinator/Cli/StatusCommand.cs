@@ -17,10 +17,16 @@ internal static class StatusCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
-                foreach (var r in journal.All())
+                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], []))).ToList();
+                if (options.Json(parse))
                 {
-                    var nodes = journal.Nodes(r.Id);
-                    output.WriteLine($"{r.Id,-32} {r.State,-10} phase {r.Phase,-14} {nodes.Count(n => n.State == "succeeded")}/{nodes.Count} nodes  {r.Message}");
+                    output.WriteLine(System.Text.Json.JsonSerializer.Serialize(reports, ReportJsonContext.Default.ListRolloutReport));
+                    return ExitCodes.Ok;
+                }
+
+                foreach (var r in reports)
+                {
+                    output.WriteLine($"{r.Rollout,-32} {r.State,-10} {r.Succeeded}/{r.Nodes} nodes  {r.Message}");
                 }
 
                 return ExitCodes.Ok;

@@ -42,7 +42,16 @@ internal static class DemoCommand
 
             var work = Path.GetFullPath(parse.GetValue(dir) ?? Directory.CreateTempSubdirectory("nodeagent-demo-").FullName);
             Directory.CreateDirectory(work);
-            RemoveFleet(work);
+            try
+            {
+                RemoveFleet(work);
+            }
+            catch (CoordinatorException ex)
+            {
+                await error.WriteLineAsync($"nodeagent-coordinator demo: {ex.Message}");
+                return ExitCodes.Refused;
+            }
+
             var (count, cp) = (parse.GetValue(nodes), parse.GetValue(controlPlane));
             await error.WriteLineAsync($"demo: starting a fleet of {count} node(s) ({cp} control-plane) in {work} (agents' log: fleet.log)");
             using var fleetProcess = StartFleet(fleetDll, work, count, cp);
@@ -87,9 +96,23 @@ internal static class DemoCommand
         return result.Succeeded ? ExitCodes.Ok : ExitCodes.RolloutFailed;
     }
 
-    /// <summary>The fleet's node directories, artifacts and manifest, from this run or one that was interrupted.</summary>
+    /// <summary>
+    /// The fleet's node directories, artifacts and manifest, from this run or one that was interrupted; only in a
+    /// directory the demo made its own (marked), never in someone's existing folders.
+    /// </summary>
     private static void RemoveFleet(string work)
     {
+        var marker = Path.Combine(work, ".nodeagent-demo");
+        if (!File.Exists(marker))
+        {
+            if (FleetDirectories.Any(s => Directory.Exists(Path.Combine(work, s))))
+            {
+                throw new CoordinatorException($"{work} already has nodes/ or artifacts/ that the demo did not create; choose another --dir");
+            }
+
+            File.WriteAllText(marker, "created by nodeagent-coordinator demo\n");
+        }
+
         foreach (var sub in FleetDirectories.Select(s => Path.Combine(work, s)).Where(Directory.Exists))
         {
             Directory.Delete(sub, recursive: true);

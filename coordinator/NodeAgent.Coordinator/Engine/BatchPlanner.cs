@@ -19,10 +19,11 @@ internal static class BatchPlanner
         return plan.Inventory.OrderBy(n => n.Role == Roles.ControlPlane ? 0 : 1).Take(plan.Policy.CanaryCount).ToList();
     }
 
+    /// <summary>The pending workers in batches; a percentage is of all the plan's workers, so batches keep their size on resume.</summary>
     public static IReadOnlyList<IReadOnlyList<PlanNode>> WorkerBatches(Plan plan, IEnumerable<PlanNode> workers)
     {
         var list = workers.ToList();
-        var size = Math.Max(1, plan.Policy.BatchSize.Of(list.Count));
+        var size = Math.Max(1, plan.Policy.BatchSize.Of(plan.Inventory.Count(n => n.Role == Roles.Worker)));
         return list.Chunk(size).Select(chunk => (IReadOnlyList<PlanNode>)chunk).ToList();
     }
 }

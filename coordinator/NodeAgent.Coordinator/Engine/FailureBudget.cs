@@ -14,13 +14,13 @@ internal sealed class FailureBudget(Amount perBatch, Amount total, int inventory
     public string? AfterBatch(int batchSize, int batchFailures)
     {
         FailedSoFar += batchFailures;
-        var allowedInBatch = perBatch.Of(batchSize);
+        var allowedInBatch = perBatch.AtMost(batchSize);
         if (batchFailures > allowedInBatch)
         {
             return $"{batchFailures} of {batchSize} node(s) failed in this batch; policy.failureThreshold.perBatch allows {perBatch} ({allowedInBatch})";
         }
 
-        var allowedTotal = total.Of(inventorySize);
+        var allowedTotal = total.AtMost(inventorySize);
         return FailedSoFar > allowedTotal
             ? $"{FailedSoFar} node(s) failed in this rollout; policy.failureThreshold.total allows {total} ({allowedTotal})"
             : null;

@@ -23,6 +23,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         var from = "";
         var restarts = 0;
         string? failure = null;
+        var unknown = false;
         foreach (var component in plan.ComponentsOf(node))
         {
             var result = await calls.RunAsync(
@@ -32,7 +33,10 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
                 cancellationToken);
             if (!result.Ok)
             {
-                failure = $"{component.Name}: {result.Error}";
+                // No answer (unreachable, deadline): the agent may still be running the operation. The node stays
+                // in flight, so that the next run re-sends the same operation ids and learns the outcome.
+                failure = $"{component.Name}: {result.Error}; the outcome is unknown, run rollout again to reconcile";
+                unknown = true;
                 break;
             }
 
@@ -52,25 +56,39 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         }
 
         var state = NodeStates.Succeeded;
-        if (failure is not null)
+        if (unknown)
+        {
+            state = NodeStates.InFlight;
+        }
+        else if (failure is not null)
         {
             state = NodeStates.Failed;
             if (plan.Policy.RollbackOnFailure && upgraded.Count > 0)
             {
-                failure += await RollBackAsync(node, upgraded, attempt, cancellationToken);
-                state = NodeStates.RolledBack;
+                var (allRolledBack, notes) = await RollBackAsync(node, upgraded, attempt, cancellationToken);
+                failure += notes;
+                state = allRolledBack ? NodeStates.RolledBack : NodeStates.Failed;
             }
         }
 
         var outcome = new NodeOutcome(node.Name, state, from, failure is null ? plan.TargetVersion : from, failure ?? "", restarts, time.GetUtcNow() - started);
-        journal.FinishNode(plan.Rollout, node.Name, outcome.State, outcome.FromVersion, outcome.ToVersion, outcome.Reason, outcome.Restarts);
+        if (state == NodeStates.InFlight)
+        {
+            journal.NoteNode(plan.Rollout, node.Name, outcome.Reason);
+        }
+        else
+        {
+            journal.FinishNode(plan.Rollout, node.Name, outcome.State, outcome.FromVersion, outcome.ToVersion, outcome.Reason, outcome.Restarts);
+        }
+
         progress.NodeFinished(node.Name, outcome.Ok, outcome.Duration, outcome.Reason);
         return outcome;
     }
 
-    private async Task<string> RollBackAsync(PlanNode node, List<string> upgraded, int attempt, CancellationToken cancellationToken)
+    private async Task<(bool AllRolledBack, string Notes)> RollBackAsync(PlanNode node, List<string> upgraded, int attempt, CancellationToken cancellationToken)
     {
         var notes = new List<string>();
+        var all = true;
         foreach (var component in Enumerable.Reverse(upgraded))
         {
             var request = new RollbackRequest
@@ -84,10 +102,12 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
                 async (client, deadline) => (await client.RollbackAsync(request, deadline: deadline, cancellationToken: cancellationToken)).Operation,
                 _ => { },
                 cancellationToken);
-            notes.Add(result.Ok ? $"{component} rolled back ({State(result.Value!.State)})" : $"{component} rollback failed: {result.Error}");
+            var ok = result.Ok && result.Value!.State == OperationState.Succeeded;
+            all &= ok;
+            notes.Add(ok ? $"{component} rolled back" : $"{component} ROLLBACK FAILED: {result.Error ?? result.Value!.Message}");
         }
 
-        return "; " + string.Join("; ", notes);
+        return (all, "; " + string.Join("; ", notes));
     }
 
     private ApplyRequest ApplyRequest(PlanNode node, PlanComponent component, int attempt)

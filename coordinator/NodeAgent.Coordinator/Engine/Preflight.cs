@@ -19,9 +19,10 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
     {
         var problems = new List<string>();
         var infos = new Dictionary<string, GetInfoResponse>(StringComparer.Ordinal);
+        var touched = journaled.Where(j => j.State is NodeStates.InFlight or NodeStates.Succeeded).Select(j => j.Node).ToHashSet(StringComparer.Ordinal);
         await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
         {
-            var found = await CheckNodeAsync(node, ct);
+            var found = await CheckNodeAsync(node, touched.Contains(node.Name), ct);
             lock (problems)
             {
                 problems.AddRange(found.Problems);
@@ -32,11 +33,15 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
             }
         });
 
-        problems.AddRange(CheckSkew(infos, journaled));
+        problems.AddRange(CheckSkew(infos, journaled, touched));
         return problems.Order(StringComparer.Ordinal).ToList();
     }
 
-    private async Task<(GetInfoResponse? Info, List<string> Problems)> CheckNodeAsync(PlanNode node, CancellationToken cancellationToken)
+    /// <summary>
+    /// A node this rollout already touched (done, or in flight when a coordinator was killed) may be busy with, or
+    /// restarting for, this rollout's own operation: only reachability and staging are checked for it.
+    /// </summary>
+    private async Task<(GetInfoResponse? Info, List<string> Problems)> CheckNodeAsync(PlanNode node, bool touched, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         var info = await calls.InfoAsync(node, probe: true, cancellationToken);
@@ -51,6 +56,10 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
             if (status is null)
             {
                 problems.Add($"{node.Name}: the agent's catalog has no component {planned.Name}");
+            }
+            else if (touched)
+            {
+                continue;
             }
             else if (status.BusyOperationId.Length > 0)
             {
@@ -81,7 +90,7 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
     }
 
     /// <summary>A kubelet must never be newer than the API server: the control plane goes first.</summary>
-    private IEnumerable<string> CheckSkew(Dictionary<string, GetInfoResponse> infos, IReadOnlyList<NodeRecord> journaled)
+    private IEnumerable<string> CheckSkew(Dictionary<string, GetInfoResponse> infos, IReadOnlyList<NodeRecord> journaled, HashSet<string> touched)
     {
         var controlPlane = plan.Inventory.Where(n => n.Role == Roles.ControlPlane).ToList();
         var apiVersions = controlPlane
@@ -93,7 +102,7 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
         }
 
         var oldestApi = apiVersions.OrderBy(v => v, Comparer<string>.Create(VersionSkew.Compare)).First();
-        foreach (var (name, info) in infos)
+        foreach (var (name, info) in infos.Where(i => !touched.Contains(i.Key)))
         {
             var kubelet = info.Components.FirstOrDefault(c => c.Name == Kubelet)?.Version ?? "";
             if (kubelet.Length > 0 && VersionSkew.Compare(kubelet, oldestApi) > 0)

@@ -20,6 +20,7 @@ internal sealed class RolloutEngine(
     IReadOnlyList<IRolloutHook> hooks,
     TimeProvider time)
 {
+    private const string CanaryGatePassed = "canary gate passed";
     private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
     private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time);
     private readonly Verifier _verifier = new(plan, calls);
@@ -32,7 +33,21 @@ internal sealed class RolloutEngine(
             return Result();
         }
 
-        var outcome = await RunPhasesAsync(cancellationToken);
+        (string State, string Message) outcome;
+        try
+        {
+            outcome = await RunPhasesAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            journal.AddEvent(plan.Rollout, "interrupted; run rollout again to resume");
+            throw;
+        }
+        catch (Exception ex) when (ex is not CoordinatorException)
+        {
+            outcome = (RolloutStates.Failed, $"the coordinator stopped on an unexpected error ({ex.GetType().Name}: {ex.Message}); run rollout again to resume");
+        }
+
         if (outcome.State != RolloutStates.Succeeded)
         {
             foreach (var hook in hooks)
@@ -80,7 +95,6 @@ internal sealed class RolloutEngine(
             return false;
         }
 
-        journal.RequestControl(plan.Rollout, "");
         journal.SetState(plan.Rollout, RolloutStates.Running, "resumed");
         journal.AddEvent(plan.Rollout, $"resumed from state {existing.State}, phase {existing.Phase}");
         progress.Say($"resuming rollout {plan.Rollout} (was {existing.State} in phase {existing.Phase})");
@@ -140,10 +154,17 @@ internal sealed class RolloutEngine(
             }
         }
 
-        var failed = journal.Nodes(plan.Rollout).Count(n => NodeStates.IsFailure(n.State));
-        return failed == 0
+        var nodes = journal.Nodes(plan.Rollout);
+        var failed = nodes.Count(n => NodeStates.IsFailure(n.State) || n.State == NodeStates.InFlight);
+        var notTouched = nodes.Count(n => n.State == NodeStates.Pending);
+        if (failed > 0)
+        {
+            return (RolloutStates.Failed, $"{failed} node(s) failed within the failure budget; run rollout again to retry them");
+        }
+
+        return notTouched == 0
             ? (RolloutStates.Succeeded, $"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
-            : (RolloutStates.Failed, $"{failed} node(s) failed within the failure budget; run rollout again to retry them");
+            : (RolloutStates.Failed, $"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
     }
 
     private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
@@ -163,11 +184,12 @@ internal sealed class RolloutEngine(
         Phase(Phases.Backup);
         var failures = new List<string>();
         var pending = Pending(plan.Inventory);
+        var run = journal.Runs(plan.Rollout);
         await Parallel.ForEachAsync(pending, Parallelism(cancellationToken), async (node, ct) =>
         {
             foreach (var component in plan.ComponentsOf(node))
             {
-                var request = new BackupRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "backup", 1), Component = component.Name };
+                var request = new BackupRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "backup", run), Component = component.Name };
                 var result = await calls.RunAsync(node, async (client, deadline) => (await client.BackupAsync(request, deadline: deadline, cancellationToken: ct)).Operation, _ => { }, ct);
                 var problem = !result.Ok ? result.Error : result.Value!.State != OperationState.Succeeded ? $"{node.Name}: backup of {component.Name}: {result.Value.Message}" : null;
                 if (problem is not null)
@@ -186,10 +208,28 @@ internal sealed class RolloutEngine(
     private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
     {
         Phase(Phases.Canary);
-        var outcomes = await UpgradeAsync(Pending(canaries), cancellationToken);
-        if (outcomes is null)
+        if (journal.Events(plan.Rollout).Any(e => e.EndsWith(CanaryGatePassed, StringComparison.Ordinal)))
         {
-            return (RolloutStates.Aborted, "aborted by request during the canary");
+            progress.Say("canary gate passed in an earlier run; not soaking again");
+            return null;
+        }
+
+        // Control-plane canaries go one at a time (never two API servers restarting at once), then the worker canaries.
+        var outcomes = new List<NodeOutcome>();
+        var pending = Pending(canaries);
+        foreach (var group in pending.Where(n => n.Role == Roles.ControlPlane).Select(n => (IReadOnlyList<PlanNode>)[n]).Append(pending.Where(n => n.Role == Roles.Worker).ToList()))
+        {
+            var done = await UpgradeAsync(group, cancellationToken);
+            if (done is null)
+            {
+                return (RolloutStates.Aborted, "aborted by request during the canary");
+            }
+
+            outcomes.AddRange(done);
+            if (done.Any(o => !o.Ok))
+            {
+                break;
+            }
         }
 
         var failed = outcomes.Where(o => !o.Ok).ToList();
@@ -198,16 +238,22 @@ internal sealed class RolloutEngine(
             return (RolloutStates.Failed, $"canary failed; no other node was touched: {string.Join("; ", failed.Select(f => $"{f.Node}: {f.Reason}"))}");
         }
 
-        if (plan.Policy.SoakAfterCanary > TimeSpan.Zero)
+        progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
+        if (!await SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
         {
-            progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
-            await Task.Delay(plan.Policy.SoakAfterCanary, time, cancellationToken);
+            return (RolloutStates.Aborted, "aborted by request during the canary soak");
         }
 
         var gate = await _verifier.VerifyAsync(canaries, cancellationToken);
         var bad = gate.Where(g => !g.Ok).ToList();
         progress.Say($"canary gate: {gate.Count - bad.Count} of {gate.Count} node(s) healthy at {plan.TargetVersion}");
-        return bad.Count == 0 ? null : (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", bad.Select(b => $"{b.Node}: {b.Detail}"))}");
+        if (bad.Count > 0)
+        {
+            return (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", bad.Select(b => $"{b.Node}: {b.Detail}"))}");
+        }
+
+        journal.AddEvent(plan.Rollout, CanaryGatePassed);
+        return null;
     }
 
     private async Task<(string, string)?> ControlPlaneAsync(IReadOnlyList<PlanNode> canaries, FailureBudget budget, CancellationToken cancellationToken)
@@ -221,9 +267,10 @@ internal sealed class RolloutEngine(
                 return (RolloutStates.Aborted, "aborted by request in the control-plane phase");
             }
 
-            if (budget.AfterBatch(1, outcomes.Count(o => !o.Ok)) is { } breach)
+            budget.AfterBatch(1, outcomes.Count(o => !o.Ok));
+            if (outcomes.FirstOrDefault(o => !o.Ok) is { } failedNode)
             {
-                return (RolloutStates.Failed, $"stopped before the workers: {breach}");
+                return (RolloutStates.Failed, $"control-plane node {failedNode.Node} failed ({failedNode.Reason}); no worker is upgraded while the control plane is not at {plan.TargetVersion}");
             }
         }
 
@@ -236,9 +283,9 @@ internal sealed class RolloutEngine(
         var batches = BatchPlanner.WorkerBatches(plan, Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n))));
         for (var i = 0; i < batches.Count; i++)
         {
-            if (i > 0 && plan.Policy.SoakBetweenBatches > TimeSpan.Zero)
+            if (i > 0 && !await SoakAsync(plan.Policy.SoakBetweenBatches, cancellationToken))
             {
-                await Task.Delay(plan.Policy.SoakBetweenBatches, time, cancellationToken);
+                return (RolloutStates.Aborted, $"aborted by request before batch {i + 1} of {batches.Count}");
             }
 
             progress.SetBatch(i + 1, batches.Count, batches[i].Count);
@@ -278,6 +325,29 @@ internal sealed class RolloutEngine(
             }
         });
         return aborted ? null : outcomes;
+    }
+
+    /// <summary>Waits out a soak while watching for an abort; false when one was requested.</summary>
+    private async Task<bool> SoakAsync(TimeSpan soak, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + soak;
+        while (time.GetUtcNow() < until)
+        {
+            if (journal.Control(plan.Rollout) == "abort")
+            {
+                return false;
+            }
+
+            var left = until - time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            await Task.Delay(left < ControlPoll ? left : ControlPoll, time, cancellationToken);
+        }
+
+        return journal.Control(plan.Rollout) != "abort";
     }
 
     /// <summary>Waits while paused; false once an abort is requested.</summary>

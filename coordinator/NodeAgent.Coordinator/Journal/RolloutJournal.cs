@@ -77,7 +77,7 @@ internal sealed class RolloutJournal : IDisposable
     /// <summary>A node is about to be touched: record it first, with the attempt whose operation ids it will use.</summary>
     public int StartNode(string rollout, string node)
     {
-        var current = Nodes(rollout).First(n => n.Node == node);
+        var current = Query("SELECT * FROM nodes WHERE rollout=$r AND node=$n", ReadNode, ("$r", rollout), ("$n", node)).Single();
         var attempt = current.State == NodeStates.InFlight ? current.Attempt : current.Attempt + 1;
         Execute(
             "UPDATE nodes SET state=$s, attempt=$a, started=COALESCE(started,$now), reason='' WHERE rollout=$r AND node=$n",
@@ -89,6 +89,14 @@ internal sealed class RolloutJournal : IDisposable
         Execute(
             "UPDATE nodes SET state=$s, from_version=$f, to_version=$t, finished=$now, reason=$why, restarts=$x WHERE rollout=$r AND node=$n",
             ("$s", state), ("$f", fromVersion), ("$t", toVersion), ("$now", Now()), ("$why", reason), ("$x", restarts), ("$r", rollout), ("$n", node));
+
+    /// <summary>Keeps a node in flight with a note (its outcome is not known yet).</summary>
+    public void NoteNode(string rollout, string node, string reason) =>
+        Execute("UPDATE nodes SET reason=$why WHERE rollout=$r AND node=$n", ("$why", reason), ("$r", rollout), ("$n", node));
+
+    /// <summary>How many times <c>rollout</c> has run for this rollout (1 the first time), counted from its journal.</summary>
+    public int Runs(string rollout) =>
+        Query("SELECT COUNT(*) FROM events WHERE rollout=$r AND (message LIKE 'started:%' OR message LIKE 'resumed %')", r => r.GetInt32(0), ("$r", rollout)).Single();
 
     public void AddEvent(string rollout, string message) => Execute("INSERT INTO events VALUES($r,$now,$m)", ("$r", rollout), ("$now", Now()), ("$m", message));
 

@@ -18,7 +18,11 @@ internal sealed record PlanNode(string Name, string Role, string Address);
 /// <summary>A count or a percentage of something (batch size, failure threshold).</summary>
 internal readonly record struct Amount(int Value, bool IsPercent)
 {
+    /// <summary>The amount of <paramref name="total"/>, a percentage rounded up (a batch of 10% of 3 nodes is 1 node).</summary>
     public int Of(int total) => IsPercent ? (int)Math.Ceiling(total * Value / 100.0) : Value;
+
+    /// <summary>The amount of <paramref name="total"/>, a percentage rounded down (a threshold of 10% of 3 failures allows none).</summary>
+    public int AtMost(int total) => IsPercent ? (int)Math.Floor(total * Value / 100.0) : Value;
 
     public override string ToString() => IsPercent ? $"{Value}%" : Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -98,7 +98,7 @@ internal static partial class PlanLoader
                 var files = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var (roleNode, artifactNode) in filesNode?.Children.Select(c => (c.Key, c.Value)) ?? [])
                 {
-                    var fileRole = ((YamlScalarNode)roleNode).Value ?? "";
+                    var fileRole = (roleNode as YamlScalarNode)?.Value ?? "";
                     var artifact = (artifactNode as YamlScalarNode)?.Value ?? "";
                     if (!artifacts.Any(a => a.Name == artifact))
                     {
@@ -151,6 +151,12 @@ internal static partial class PlanLoader
             if (role is not null && components.GetValueOrDefault(role) is not { Count: > 0 })
             {
                 cursor.Error(YamlCursor.Child(item, "role"), $"{key}.role", $"the plan has no components for role {role}");
+            }
+
+            if (address is not null && !address.StartsWith("unix:", StringComparison.Ordinal) && int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture) is < 1 or > 65535)
+            {
+                cursor.Error(YamlCursor.Child(item, "address"), $"{key}.address", $"\"{address}\" has a port outside 1-65535");
+                address = null;
             }
 
             if (name is not null && role is not null && address is not null)
@@ -210,8 +216,8 @@ internal static partial class PlanLoader
             cursor.Amount(threshold, "policy.failureThreshold", "total", new Amount(0, false)),
             cursor.Duration(soak, "policy.soak", "afterCanary", TimeSpan.Zero, maxWait),
             cursor.Duration(soak, "policy.soak", "betweenBatches", TimeSpan.Zero, maxWait),
-            cursor.Duration(policy, "policy", "healthTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(30)),
-            cursor.Duration(policy, "policy", "callTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10)),
+            cursor.Duration(policy, "policy", "healthTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(1)),
+            cursor.Duration(policy, "policy", "callTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(1)),
             (int)(cursor.Integer(policy, "policy", "retries", false, 0, 10) ?? 2),
             cursor.Boolean(policy, "policy", "rollbackOnFailure", true),
             phases.Count > 0 ? phases : Phases.All);

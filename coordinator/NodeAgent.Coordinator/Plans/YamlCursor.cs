@@ -42,7 +42,12 @@ internal sealed partial class YamlCursor(string file)
 
         foreach (var entry in mapping.Children.Keys)
         {
-            var name = ((YamlScalarNode)entry).Value ?? "";
+            if (entry is not YamlScalarNode { Value: { } name })
+            {
+                Error(entry, key, "keys must be plain names");
+                continue;
+            }
+
             if (allowed.Length > 0 && !allowed.Contains(name))
             {
                 Error(entry, Join(key, name), $"unknown key; expected one of {string.Join(", ", allowed)}");
@@ -136,7 +141,7 @@ internal sealed partial class YamlCursor(string file)
     }
 
     /// <summary>"30s", "2m", "500ms", "1h".</summary>
-    public TimeSpan Duration(YamlMappingNode? mapping, string parent, string name, TimeSpan fallback, TimeSpan max)
+    public TimeSpan Duration(YamlMappingNode? mapping, string parent, string name, TimeSpan fallback, TimeSpan max, TimeSpan? min = null)
     {
         var text = Text(mapping, parent, name, required: false);
         if (text is null)
@@ -162,6 +167,12 @@ internal sealed partial class YamlCursor(string file)
         if (value > max)
         {
             Error(Child(mapping, name), Join(parent, name), $"{text} is longer than the {max} allowed");
+            return fallback;
+        }
+
+        if (min is { } least && value < least)
+        {
+            Error(Child(mapping, name), Join(parent, name), $"{text} is shorter than the {least} allowed");
             return fallback;
         }
 

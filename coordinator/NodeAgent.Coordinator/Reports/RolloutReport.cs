@@ -74,4 +74,5 @@ internal sealed record RolloutReport(
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(RolloutReport))]
+[JsonSerializable(typeof(List<RolloutReport>))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -32,6 +32,13 @@ public sealed class PlanValidationTests : IDisposable
     [InlineData("phases: [canary, workers]", "phases: [canary, reboot]", "plan.yaml:14:20: policy.phases: \"reboot\" is not a phase")]
     [InlineData("policy:", "policy:\n  colour: blue", "plan.yaml:12:3: policy.colour: unknown key")]
     [InlineData("rollout: up-17", "rollout: up 17", "plan.yaml:1:10: rollout: \"up 17\" is not a rollout id")]
+    [InlineData("targetVersion: v1.17.0\n", "", "plan.yaml:1:1: targetVersion: is required")]
+    [InlineData("batchSize: 25%", "canary: { nodes: [n9] }", "plan.yaml:12:21: policy.canary.nodes: \"n9\" is not in the inventory")]
+    [InlineData("{ name: n1, role: worker", "{ name: n1, role: control-plane", "plan.yaml:9:23: inventory[0].role: the plan has no components for role control-plane")]
+    [InlineData("marker: true", "marker: yes", "plan.yaml:7:68: components.worker[0].marker: \"yes\" is not true or false")]
+    [InlineData("healthTimeout: 60s", "healthTimeout: 2h", "plan.yaml:13:18: policy.healthTimeout: 2h is longer than")]
+    [InlineData("healthTimeout: 60s", "healthTimeout: 0s", "plan.yaml:13:18: policy.healthTimeout: 0s is shorter than")]
+    [InlineData("address: \"127.0.0.1:7002\"", "address: \"127.0.0.1:99999\"", "inventory[1].address: \"127.0.0.1:99999\" has a port outside 1-65535")]
     public async Task Validate_BadPlan_NamesTheLineAndKey(string good, string bad, string expected)
     {
         var plan = GoodPlan();

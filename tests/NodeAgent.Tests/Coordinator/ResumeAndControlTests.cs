@@ -30,6 +30,7 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
             // The random moment of the kill is what this test varies; it is not a wait for a condition.
             if (await coordinator.WaitForExitAsync(delay))
             {
+                Assert.True(coordinator.ExitCode == 0, $"a run that was not killed failed: {coordinator.Output}");
                 break;
             }
 
