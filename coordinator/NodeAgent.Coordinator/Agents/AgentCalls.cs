@@ -84,11 +84,13 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         }
         catch (RpcException ex)
         {
-            return CallResult<T>.Failure($"{node.Name}: {ex.StatusCode}: {ex.Status.Detail}");
+            var refused = ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.AlreadyExists
+                or StatusCode.ResourceExhausted or StatusCode.PermissionDenied or StatusCode.Unauthenticated or StatusCode.Aborted;
+            return CallResult<T>.Failure($"{node.Name}: {ex.StatusCode}: {ex.Status.Detail}", refused);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return CallResult<T>.Failure($"{node.Name}: {ex.GetType().Name}: {ex.Message}");
+            return CallResult<T>.Failure($"{node.Name}: {ex.GetType().Name}: {ex.Message}", refused: false);
         }
     }
 }

@@ -31,6 +31,12 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
                 async (client, deadline) => (await client.ApplyAsync(ApplyRequest(node, component, attempt), deadline: deadline, cancellationToken: cancellationToken)).Operation,
                 _ => { },
                 cancellationToken);
+            if (!result.Ok && result.Refused)
+            {
+                failure = $"{component.Name}: refused: {result.Error}";
+                break;
+            }
+
             if (!result.Ok)
             {
                 // No answer (unreachable, deadline): the agent may still be running the operation. The node stays

@@ -109,7 +109,7 @@ public sealed class RolloutTests
         using var json = JsonDocument.Parse(status.Out);
         var nodes = json.RootElement.GetProperty("nodeResults").EnumerateArray().ToDictionary(n => n.GetProperty("node").GetString()!, n => n.GetProperty("result").GetString());
         Assert.Equal("succeeded", nodes["node-001"]);
-        Assert.Equal("failed", nodes["node-002"]);
+        Assert.Equal("in-flight", nodes["node-002"]);
         Assert.Equal("pending", nodes["node-003"]);
     }
 
