@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using NodeAgent.Contracts;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl;
@@ -35,24 +35,7 @@ internal sealed class CliContext(ParseResult parse, GlobalOptions globals) : IDi
             return GrpcChannel.ForAddress($"http://{node}");
         }
 
-        var socket = Parse.GetValue(globals.Socket)!;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
-                    return new NetworkStream(unix, ownsSocket: true);
-                }
-                catch
-                {
-                    unix.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = UnixSocketHandler.Create(Parse.GetValue(globals.Socket)!);
         return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 });
     }
 }

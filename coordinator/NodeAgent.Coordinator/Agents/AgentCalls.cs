@@ -28,7 +28,7 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
             try
             {
                 await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = new ArtifactHeader { Name = artifact.Name, Sha256 = artifact.Sha256, Size = artifact.Size } }, cancellationToken);
-                await using (var input = File.OpenRead(artifact.Source))
+                await using (var input = await OpenSourceAsync(artifact, cancellationToken))
                 {
                     var buffer = new byte[ChunkSize];
                     int read;
@@ -72,6 +72,26 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
 
             return op;
         });
+
+    private static readonly HttpClient Downloads = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The artifact's bytes, from its file or streamed from its URL (never buffered whole in memory).</summary>
+    private static async Task<Stream> OpenSourceAsync(PlanArtifact artifact, CancellationToken cancellationToken)
+    {
+        if (!artifact.FromUrl)
+        {
+            return File.OpenRead(artifact.Source);
+        }
+
+        var response = await Downloads.GetAsync(new Uri(artifact.Source), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            response.Dispose();
+            throw new IOException($"{artifact.Source} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        return await response.Content.ReadAsStreamAsync(cancellationToken);
+    }
 
     private DateTime Deadline() => time.GetUtcNow().UtcDateTime + policy.CallTimeout;
 

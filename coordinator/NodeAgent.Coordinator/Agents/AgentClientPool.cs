@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
+using NodeAgent.Contracts;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
 
@@ -52,24 +52,7 @@ internal sealed class AgentClientPool(int retries) : IDisposable
             return GrpcChannel.ForAddress($"http://{address}", options);
         }
 
-        var socket = address["unix:".Length..];
-        options.HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
-                    return new NetworkStream(unix, ownsSocket: true);
-                }
-                catch
-                {
-                    unix.Dispose();
-                    throw;
-                }
-            },
-        };
+        options.HttpHandler = UnixSocketHandler.Create(address["unix:".Length..]);
         return GrpcChannel.ForAddress("http://localhost", options);
     }
 }

@@ -16,10 +16,11 @@ internal static class RolloutCommand
         var planArgument = CliOptions.PlanArgument();
         var reports = new Option<string?>("--report-dir") { Description = "Where to write <rollout>.json and <rollout>.txt (default: beside the journal)" };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while the rollout runs (0: off)" };
+        var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics listen on ('+' for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
         var command = new Command("rollout", "Run the rollout: preflight, backup, canary, control plane, workers in batches, verify; resumes an interrupted one")
         {
-            planArgument, reports, metricsPort, plain,
+            planArgument, reports, metricsPort, metricsHost, plain,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,7 +33,7 @@ internal static class RolloutCommand
             using var journal = options.OpenJournal(parse);
             using var pool = new AgentClientPool(plan.Policy.Retries);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
-            using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer("127.0.0.1", port, registry: progress.Registry).Start() : null;
+            using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
             var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, new AgentCalls(pool, plan.Policy, TimeProvider.System), journal, progress, [], TimeProvider.System);
             var live = !parse.GetValue(plain) && !options.Json(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;

@@ -12,7 +12,7 @@ internal sealed record StagingOutcome(string Node, bool Ok, long BytesSent, stri
 /// </summary>
 internal sealed class ArtifactDistributor(Plan plan, AgentCalls calls)
 {
-    public IReadOnlyList<PlanArtifact> MissingSources() => plan.Artifacts.Where(a => !File.Exists(a.Source)).ToList();
+    public IReadOnlyList<PlanArtifact> MissingSources() => plan.Artifacts.Where(a => !a.FromUrl && !File.Exists(a.Source)).ToList();
 
     public async Task<IReadOnlyList<StagingOutcome>> StageAllAsync(Action<StagingOutcome> report, CancellationToken cancellationToken)
     {

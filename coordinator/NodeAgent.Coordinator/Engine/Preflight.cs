@@ -71,7 +71,14 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
             }
         }
 
-        var digests = plan.ComponentsOf(node).SelectMany(c => c.Files.Values).Distinct().Select(a => plan.Artifact(a).Sha256).ToList();
+        var artifacts = plan.ComponentsOf(node).SelectMany(c => c.Files.Values).Distinct().Select(plan.Artifact).ToList();
+        var room = artifacts.Sum(a => a.Size);
+        if (!touched && info.Value!.Store.FreeBytes < room)
+        {
+            problems.Add($"{node.Name}: {info.Value.Store.FreeBytes} bytes free in the agent's state directory; the old files it keeps need up to {room}");
+        }
+
+        var digests = artifacts.Select(a => a.Sha256).ToList();
         var staged = await calls.StagedAsync(node, digests, cancellationToken);
         if (!staged.Ok)
         {

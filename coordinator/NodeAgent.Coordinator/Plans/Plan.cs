@@ -6,8 +6,16 @@ internal static class Roles
     public const string Worker = "worker";
 }
 
-/// <summary>A file the plan distributes: where it comes from and what it must hash to.</summary>
-internal sealed record PlanArtifact(string Name, string Sha256, long Size, string Source);
+/// <summary>
+/// A file the plan distributes: where it comes from (a local path, or an http(s) URL the coordinator reads and
+/// streams on) and what it must hash to. Each agent verifies the digest; a wrong download is never stored.
+/// </summary>
+internal sealed record PlanArtifact(string Name, string Sha256, long Size, string Source)
+{
+    public bool FromUrl => IsUrl(Source);
+
+    public static bool IsUrl(string source) => source.StartsWith("http://", StringComparison.Ordinal) || source.StartsWith("https://", StringComparison.Ordinal);
+}
 
 /// <summary>A component of a role: which artifact goes to which of its file roles, and whether to write the marker.</summary>
 internal sealed record PlanComponent(string Name, IReadOnlyDictionary<string, string> Files, bool Marker);

@@ -71,9 +71,16 @@ internal static partial class PlanLoader
                 cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
             }
 
+            if (source is not null && source.Contains("://", StringComparison.Ordinal) && !(Uri.TryCreate(source, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            {
+                cursor.Error(YamlCursor.Child(item, "source"), $"{key}.source", $"\"{YamlCursor.Shorten(source)}\" is neither a file path nor an http(s) URL");
+                source = null;
+            }
+
             if (name is not null && sha is not null && size is not null && source is not null)
             {
-                artifacts.Add(new PlanArtifact(name, sha, size.Value, Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(planDirectory, source))));
+                var resolved = PlanArtifact.IsUrl(source) || Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(planDirectory, source));
+                artifacts.Add(new PlanArtifact(name, sha, size.Value, resolved));
             }
         }
 

@@ -26,6 +26,9 @@ internal sealed record PlanOptions
     public string? KubeletArtifact { get; init; }
 
     public IReadOnlyDictionary<string, string> AddressOverrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Artifact name to a different source (a URL, say).</summary>
+    public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A real fleet (agents with stand-in services, in this process) and helpers to plan and run rollouts on it.</summary>
@@ -64,7 +67,7 @@ internal sealed class FleetFixture : IAsyncDisposable
 
     public string WritePlan(PlanOptions options, FleetArtifact? extra = null)
     {
-        var artifacts = Fleet.Manifest.Artifacts.Concat(extra is null ? [] : [extra]);
+        var artifacts = Fleet.Manifest.Artifacts.Select(a => options.Sources.TryGetValue(a.Name, out var source) ? a with { Path = source } : a).Concat(extra is null ? [] : [extra]);
         var kubelet = options.KubeletArtifact ?? "kubelet-v1.17.0";
         var yaml = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"rollout: {options.Rollout}\ntargetVersion: v1.17.0\nartifacts:\n");

@@ -1,10 +1,10 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using AgentCtl;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
+using NodeAgent.Contracts;
 using NodeAgent.Contracts.V1;
 using Serilog.Core;
 
@@ -166,18 +166,8 @@ internal sealed class TestNode : IAsyncDisposable
         }
     }
 
-    public static GrpcChannel OpenChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
-                return new NetworkStream(unix, ownsSocket: true);
-            },
-        },
-    });
+    public static GrpcChannel OpenChannel(string socket) =>
+        GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = UnixSocketHandler.Create(socket) });
 
     private void Layout()
     {
