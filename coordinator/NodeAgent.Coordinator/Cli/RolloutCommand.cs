@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
 using NodeAgent.Coordinator.Reports;
@@ -30,6 +31,18 @@ internal static class RolloutCommand
                 return ExitCodes.InvalidPlan;
             }
 
+            IDisposable exclusive;
+            try
+            {
+                exclusive = RolloutJournal.LockForRollout(parse.GetValue(options.Journal)!);
+            }
+            catch (CoordinatorException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
+                return ExitCodes.Refused;
+            }
+
+            using var held = exclusive;
             using var journal = options.OpenJournal(parse);
             using var pool = new AgentClientPool(plan.Policy.Retries);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);

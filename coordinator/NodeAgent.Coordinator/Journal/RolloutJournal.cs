@@ -33,6 +33,24 @@ internal sealed class RolloutJournal : IDisposable
             """);
     }
 
+    /// <summary>
+    /// Makes this process the only one running rollouts on this journal (an flock on <c>&lt;journal&gt;.lock</c>),
+    /// so that two coordinators never drive the same nodes. status, pause, resume and abort do not need it.
+    /// </summary>
+    public static IDisposable LockForRollout(string path)
+    {
+        var lockPath = Path.GetFullPath(path) + ".lock";
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new Engine.CoordinatorException($"another coordinator is running a rollout on {path} (it holds {lockPath}); watch it with status, or stop it first");
+        }
+    }
+
     public RolloutRecord? Find(string id) => Query("SELECT * FROM rollouts WHERE id=$id", ReadRollout, ("$id", id)).FirstOrDefault();
 
     public IReadOnlyList<RolloutRecord> All() => Query("SELECT * FROM rollouts ORDER BY started DESC", ReadRollout);

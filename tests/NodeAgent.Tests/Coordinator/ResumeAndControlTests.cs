@@ -65,6 +65,7 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
 
         var pause = await fleet.CoordinatorAsync("pause", "r1");
         await WaitForStateAsync(fleet, r => r?.State == RolloutStates.Paused, "the rollout to pause");
+        var second = await fleet.CoordinatorAsync("rollout", plan, "--plain");
         var doneWhenPaused = Succeeded(fleet);
         var resume = await fleet.CoordinatorAsync("resume", "r1");
         await WaitForStateAsync(fleet, r => r?.State == RolloutStates.Running && Succeeded(fleet) > doneWhenPaused, "the rollout to go on after resume");
@@ -72,6 +73,8 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
 
         Assert.True(await coordinator.WaitForExitAsync(TimeSpan.FromMinutes(2)), coordinator.Output);
         Assert.Equal((0, 0, 0), (pause.ExitCode, resume.ExitCode, abort.ExitCode));
+        Assert.Equal(4, second.ExitCode);
+        Assert.Contains("another coordinator is running", second.Err, StringComparison.Ordinal);
         Assert.Equal(1, coordinator.ExitCode);
         using var journal = new RolloutJournal(fleet.Journal, TimeProvider.System);
         Assert.Equal(RolloutStates.Aborted, journal.Find("r1")!.State);
