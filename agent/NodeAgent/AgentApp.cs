@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Api;
 using NodeAgent.Components;
 using NodeAgent.Configuration;
+using NodeAgent.Files;
 using NodeAgent.Health;
 using NodeAgent.Operations;
 using NodeAgent.Services;
@@ -71,6 +72,7 @@ internal static class AgentApp
             typeof(AgentApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
             sp.GetRequiredService<TimeProvider>().GetUtcNow(),
             options.ServiceManager));
+        services.AddSingleton<DigestCache>();
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<OperationJournal>();

@@ -18,7 +18,7 @@ internal sealed record ComponentState(
     bool MarkerPresent);
 
 /// <summary>Gathers the state of every component for GetInfo and agentctl status.</summary>
-internal sealed class ComponentInspector(ComponentCatalog catalog, ComponentMonitor monitor, OperationRegistry registry, OperationJournal journal)
+internal sealed class ComponentInspector(ComponentCatalog catalog, ComponentMonitor monitor, OperationRegistry registry, OperationJournal journal, DigestCache digests)
 {
     public async Task<IReadOnlyList<ComponentState>> InspectAsync(bool probe, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ internal sealed class ComponentInspector(ComponentCatalog catalog, ComponentMoni
             var files = new List<FileState>();
             foreach (var file in component.Files)
             {
-                files.Add(new FileState(file.Role, file.Path, await DurableFile.HashIfPresentAsync(file.Path, cancellationToken), file.Mode));
+                files.Add(new FileState(file.Role, file.Path, await digests.DigestAsync(file.Path, cancellationToken), file.Mode));
             }
 
             states.Add(new ComponentState(

@@ -13,7 +13,7 @@ internal sealed record GcResult(IReadOnlyList<string> Removed, long FreedBytes, 
 /// operation; part of a backup set; or staged less than Store:GcMinAgeHours ago (pre-distributed for a window).
 /// Everything else may be collected.
 /// </summary>
-internal sealed class GarbageCollector(ArtifactStore store, ComponentCatalog catalog, OperationRegistry registry, AgentOptions options, TimeProvider time) : IDisposable
+internal sealed class GarbageCollector(ArtifactStore store, ComponentCatalog catalog, OperationRegistry registry, DigestCache digests, AgentOptions options, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -33,7 +33,7 @@ internal sealed class GarbageCollector(ArtifactStore store, ComponentCatalog cat
         {
             foreach (var file in component.Files)
             {
-                Keep(await DurableFile.HashIfPresentAsync(file.Path, cancellationToken), $"{component.Name} current {file.Role}");
+                Keep(await digests.DigestAsync(file.Path, cancellationToken), $"{component.Name} current {file.Role}");
             }
         }
 

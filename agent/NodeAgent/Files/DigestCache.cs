@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using Mono.Unix.Native;
+
+namespace NodeAgent.Files;
+
+/// <summary>
+/// Digests of catalog files for status and retention reports, recomputed only when the file's inode, size,
+/// mtime or ctime changed (a swap renames a new inode in; an in-place edit moves mtime and ctime), so that
+/// GetInfo does not re-read hundreds of megabytes of binaries on every call. The swap itself never uses it:
+/// it always hashes what is on disk.
+/// </summary>
+internal sealed class DigestCache
+{
+    private readonly ConcurrentDictionary<string, (FileIdentity Identity, string Digest)> _digests = new(StringComparer.Ordinal);
+
+    public async Task<string?> DigestAsync(string path, CancellationToken cancellationToken)
+    {
+        if (Identify(path) is not { } identity)
+        {
+            _digests.TryRemove(path, out _);
+            return null;
+        }
+
+        if (_digests.TryGetValue(path, out var known) && known.Identity == identity)
+        {
+            return known.Digest;
+        }
+
+        var digest = await DurableFile.HashAsync(path, cancellationToken);
+        if (Identify(path) == identity)
+        {
+            _digests[path] = (identity, digest);
+        }
+
+        return digest;
+    }
+
+    private static FileIdentity? Identify(string path) =>
+        Syscall.stat(path, out var stat) == 0
+            ? new FileIdentity(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec, stat.st_ctime, stat.st_ctime_nsec)
+            : null;
+
+    private readonly record struct FileIdentity(ulong Device, ulong Inode, long Size, long Mtime, long MtimeNanos, long Ctime, long CtimeNanos);
+}
