@@ -26,7 +26,7 @@ make_binary "$demo/artifacts/kubelet-v1.17.1-broken" v1.17.1 --never-healthy
 make_binary "$demo/artifacts/kube-proxy-v1.10.11" v1.10.11
 make_binary "$demo/artifacts/kube-proxy-v1.17.0" v1.17.0
 echo "{\"port\": $port_kubelet, \"startupDelayMs\": 400}" > "$demo/artifacts/kubelet-config-v1.10.json"
-echo "{\"port\": $port_kubelet, \"startupDelayMs\": 400, \"healthy\": true}" > "$demo/artifacts/kubelet-config-v1.17.json"
+echo "{\"port\": $port_kubelet, \"startupDelayMs\": 450}" > "$demo/artifacts/kubelet-config-v1.17.json"
 echo "{\"port\": $port_proxy, \"startupDelayMs\": 200}" > "$demo/artifacts/kube-proxy-config.json"
 
 # The node as it is before the upgrade: v1.10.11 everywhere.
@@ -62,7 +62,7 @@ components:
     processArgs: ["--config", "$demo/node/etc/kubernetes/kube-proxy.json"]
 YAML
 
-echo "== starting the agent (log: .demo/agent.log)"
+echo "== starting the agent (log: .demo/agent/agent.log)"
 "$agent" --config "$demo/agent.yaml" > "$demo/agent.log" 2>&1 &
 agent_pid=$!
 trap 'kill -TERM $agent_pid 2>/dev/null; wait $agent_pid 2>/dev/null || true' EXIT
@@ -89,4 +89,4 @@ step rollback kube-proxy --id demo-proxy-undo
 step ops
 step artifacts
 step status --probe
-echo; echo "demo finished: state in .demo/state, agent log in .demo/agent.log"
+echo; echo "demo finished: state in .demo/agent/state, agent log in .demo/agent/agent.log"
