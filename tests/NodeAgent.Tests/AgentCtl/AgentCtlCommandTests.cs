@@ -38,6 +38,18 @@ public sealed class AgentCtlCommandTests
     }
 
     [Fact]
+    public async Task Node_PlaintextLoopbackTcp_SameAnswersAsTheSocket()
+    {
+        await using var node = await TestNode.StartAsync(new TestNodeOptions { TcpPort = StandIn.FreePort() });
+
+        var overTcp = await node.CtlAsync("--node", $"127.0.0.1:{node.Options.TcpPort}", "status", "-o", "json");
+
+        Assert.True(overTcp.ExitCode == 0, overTcp.Err);
+        using var json = JsonDocument.Parse(overTcp.Out);
+        Assert.Equal("test-node", json.RootElement.GetProperty("nodeName").GetString());
+    }
+
+    [Fact]
     public async Task Op_WithWatchAndById_ShowsEventsAndOutcome()
     {
         await using var node = await TestNode.StartAsync();

@@ -26,6 +26,9 @@ internal sealed record TestNodeOptions
     public bool Metrics { get; init; }
 
     public bool AllowFailpoints { get; init; }
+
+    /// <summary>Also listen on plaintext TCP on loopback at this port (0: no TCP listener).</summary>
+    public int TcpPort { get; init; }
 }
 
 /// <summary>The result of one agentctl invocation.</summary>
@@ -186,12 +189,13 @@ internal sealed class TestNode : IAsyncDisposable
         File.WriteAllText(Artifact("kubelet-flags-v1.17.conf"), "--feature-gates=TaintBasedEvictions=true\n");
 
         var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
+        var tcp = Options.TcpPort > 0 ? $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TcpPort}\n    plaintext: true" : "";
         File.WriteAllText(ConfigPath, $"""
             nodeName: test-node
             stateDir: {StateDir}
             serviceManager: process
             listeners:
-              unixSocket: {Socket}{metrics}
+              unixSocket: {Socket}{metrics}{tcp}
             store:
               maxArtifactBytes: {Options.MaxArtifactBytes}
               minFreeBytes: {Options.MinFreeBytes}

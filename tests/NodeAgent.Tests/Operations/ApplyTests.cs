@@ -224,6 +224,23 @@ public sealed class ApplyTests
         Assert.Contains("health_timeout", error.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Apply_OldVersionBrokenToo_RollbackFailedExitCode7AndNeedsAttention()
+    {
+        await using var node = TestNode.Create();
+        StandIn.WriteBinary(node.KubeletBinary, "v1.10.11", "--never-healthy");
+        await node.StartAgentAsync();
+        var broken = await node.StageAsync("kubelet-v1.17.1-broken");
+
+        var result = await node.CtlAsync("apply", "kubelet", "--id", "worse-1", "--version", "v1.17.1", "--health-timeout", "2", "--file", $"binary={broken}");
+        var status = await node.CtlAsync("status");
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Contains("ROLLBACK-FAILED", result.Out, StringComparison.Ordinal);
+        Assert.Contains("the old files are back but", result.Out, StringComparison.Ordinal);
+        Assert.Contains("NEEDS ATTENTION: operation worse-1 ended rollback-failed", status.Out, StringComparison.Ordinal);
+    }
+
     internal static async Task<ApplyRequest> ApplyRequestAsync(TestNode node, string id, string artifact, string version) => new()
     {
         OperationId = id,
