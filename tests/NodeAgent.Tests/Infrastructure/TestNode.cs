@@ -151,18 +151,30 @@ internal sealed class TestNode : IAsyncDisposable
         Dir.Dispose();
     }
 
-    /// <summary>Stand-ins started by an agent that was killed may outlive it: stop them by the PIDs the agent recorded.</summary>
+    /// <summary>
+    /// Stand-ins started by an agent that was killed may outlive it, even unrecorded (killed between starting one
+    /// and writing its pid file): stop every process whose command line names this node's own temp directory.
+    /// </summary>
     private void KillLeftoverServices()
     {
-        var run = Path.Combine(StateDir, "run");
-        if (!Directory.Exists(run))
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
         {
-            return;
-        }
+            if (!int.TryParse(Path.GetFileName(proc), System.Globalization.CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
 
-        foreach (var pidFile in Directory.EnumerateFiles(run, "*.pid"))
-        {
-            if (int.TryParse(File.ReadAllText(pidFile).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(proc, "cmdline"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (commandLine.Contains(Dir.Path + "/", StringComparison.Ordinal))
             {
                 _ = Mono.Unix.Native.Syscall.kill(pid, Mono.Unix.Native.Signum.SIGKILL);
             }
