@@ -87,10 +87,11 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
             throw new ServiceManagerException($"{unit} cannot start: {component.Binary.Path} does not exist");
         }
 
-        // sh execs the binary with its output appended to the unit's log, so the process outlives the agent's pipes.
+        // sh records its own PID first (so that a process started just before the agent dies is still found),
+        // then execs the binary with its output appended to the unit's log, so it outlives the agent's pipes.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$NODEAGENT_UNIT_LOG\" 2>&1 </dev/null");
+        start.ArgumentList.Add("echo $$ >\"$NODEAGENT_UNIT_PID.sh\" && mv \"$NODEAGENT_UNIT_PID.sh\" \"$NODEAGENT_UNIT_PID\" && exec \"$0\" \"$@\" >>\"$NODEAGENT_UNIT_LOG\" 2>&1 </dev/null");
         start.ArgumentList.Add(component.Binary.Path);
         foreach (var argument in component.ProcessArgs)
         {
@@ -98,6 +99,7 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         }
 
         start.Environment["NODEAGENT_UNIT_LOG"] = LogPath(unit);
+        start.Environment["NODEAGENT_UNIT_PID"] = PidPath(unit);
         using var process = Process.Start(start) ?? throw new ServiceManagerException($"{unit} could not be started");
         var startTime = StartTimeOf(process.Id) ?? throw new ServiceManagerException($"{unit} exited at once; see {LogPath(unit)}");
         DurableFile.WriteAtomic(PidPath(unit), System.Text.Encoding.ASCII.GetBytes($"{process.Id} {startTime}"));
@@ -132,25 +134,45 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         LogStopped(unit, pid);
     }
 
-    /// <summary>The unit's PID if that process still runs (same PID and start time as recorded), else 0.</summary>
+    /// <summary>
+    /// The unit's PID if that process still runs, else 0. A record with a start time must match it (no PID reuse);
+    /// a bare PID, written by the unit's own shell when the agent died before recording it, must belong to a
+    /// process carrying this unit's log path in its environment.
+    /// </summary>
     private long LivePid(string unit)
     {
         string[] parts;
         try
         {
-            parts = File.ReadAllText(PidPath(unit)).Split(' ');
+            parts = File.ReadAllText(PidPath(unit)).Trim().Split(' ');
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return 0;
         }
 
-        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid))
+        if (!int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid) || StartTimeOf(pid) is not { } started)
         {
             return 0;
         }
 
-        return StartTimeOf(pid) == parts[1] ? pid : 0;
+        return parts.Length == 2 ? (started == parts[1] ? pid : 0) : (RunsUnit(pid, unit) ? pid : 0);
+    }
+
+    private bool RunsUnit(int pid, string unit)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains($"NODEAGENT_UNIT_LOG={LogPath(unit)}");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static bool IsAlive(long pid) => StartTimeOf((int)pid) is not null;

@@ -125,6 +125,49 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task ProcessManager_AgentKilledBeforeRecordingAStart_NextAgentAdoptsInsteadOfStartingASecondCopy()
+    {
+        await using var node = TestNode.Create();
+        var first = await AgentProcess.StartAsync(node);
+        var running = await ApplyTests.HealthyStatusAsync(node, "kubelet");
+        var pidFile = Path.Combine(node.StateDir, "run", "kubelet.pid");
+        first.Kill();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await first.DisposeAsync();
+        await File.WriteAllTextAsync(pidFile, $"{running.MainPid}\n");
+
+        await using var second = await AgentProcess.StartAsync(node);
+        var adopted = await ApplyTests.HealthyStatusAsync(node, "kubelet");
+
+        Assert.Equal(running.MainPid, adopted.MainPid);
+        Assert.Single(ProcessesWithEnvironment($"NODEAGENT_UNIT_LOG={Path.Combine(node.StateDir, "run", "kubelet.log")}"));
+    }
+
+    private static List<int> ProcessesWithEnvironment(string entry)
+    {
+        var found = new List<int>();
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(proc), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(proc, "environ")).Split('\0').Contains(entry))
+                    {
+                        found.Add(pid);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The process ended while the directory was listed, or is not ours to read.
+                }
+            }
+        }
+
+        return found;
+    }
+
+    [Fact]
     public async Task Watch_AgentKilledAndRestartedWhileWatching_ClientSeesTheFinalState()
     {
         await using var node = TestNode.Create(new TestNodeOptions { StartupDelayMs = 1500 });

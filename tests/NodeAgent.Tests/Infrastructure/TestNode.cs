@@ -169,7 +169,7 @@ internal sealed class TestNode : IAsyncDisposable
             {
                 commandLine = File.ReadAllText(Path.Combine(proc, "cmdline"));
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
