@@ -10,9 +10,12 @@ internal static class AgentCtlApp
     {
         var globals = new GlobalOptions();
         var root = new RootCommand("agentctl: operate the NodeAgent on one node (local Unix socket by default)");
-        root.Options.Add(globals.Socket);
-        root.Options.Add(globals.Node);
-        root.Options.Add(globals.Output);
+        foreach (var option in globals.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(CertsCommand.Build());
         foreach (var command in new[]
         {
             StatusCommand.Build(globals),
@@ -29,6 +32,7 @@ internal static class AgentCtlApp
             MarkerCommand.Build(globals),
             OpsCommand.List(globals),
             OpsCommand.Show(globals),
+            AuditCommand.Build(globals),
         })
         {
             root.Subcommands.Add(command);

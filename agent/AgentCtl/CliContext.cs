@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Google.Protobuf;
 using Grpc.Net.Client;
-using NodeAgent.Contracts;
+using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl;
@@ -30,13 +30,15 @@ internal sealed class CliContext(ParseResult parse, GlobalOptions globals) : IDi
 
     private GrpcChannel OpenChannel()
     {
-        if (Parse.GetValue(globals.Node) is { Length: > 0 } node)
+        var address = Parse.GetValue(globals.Node) is { Length: > 0 } node ? node : "unix:" + Parse.GetValue(globals.Socket);
+        var tls = (Parse.GetValue(globals.TlsCa), Parse.GetValue(globals.TlsCert), Parse.GetValue(globals.TlsKey)) switch
         {
-            return GrpcChannel.ForAddress($"http://{node}");
-        }
-
-        var handler = UnixSocketHandler.Create(Parse.GetValue(globals.Socket)!);
-        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 });
+            ({ Length: > 0 } ca, { Length: > 0 } cert, { Length: > 0 } key) => new ClientTlsFiles(ca, cert, key),
+            (null or "", null or "", null or "") => null,
+            _ => throw new IOException("--tls-ca, --tls-cert and --tls-key go together: give all three, or none for the local socket"),
+        };
+        var (uri, handler) = AgentTransport.Create(address, tls, Parse.GetValue(globals.ServerName));
+        return GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024, DisposeHttpClient = true });
     }
 }
 
@@ -52,7 +54,28 @@ internal sealed class GlobalOptions
 
     public Option<string?> Node { get; } = new("--node")
     {
-        Description = "A remote agent as host:port (plaintext loopback in this version; mutual TLS comes with the security work)",
+        Description = "A remote agent as host:port: mutual TLS with --tls-ca/--tls-cert/--tls-key, else plaintext (agents accept that on loopback only)",
+        Recursive = true,
+    };
+
+    public Option<string?> TlsCa { get; } = EnvOption("--tls-ca", "NODEAGENT_TLS_CA", "PEM bundle of the CA that signed the agents' certificates");
+
+    public Option<string?> TlsCert { get; } = EnvOption("--tls-cert", "NODEAGENT_TLS_CERT", "Your client certificate (PEM); its OU is your role");
+
+    public Option<string?> TlsKey { get; } = EnvOption("--tls-key", "NODEAGENT_TLS_KEY", "The private key of --tls-cert (PEM)");
+
+    public Option<string?> ServerName { get; } = new("--server-name")
+    {
+        Description = "The node name the agent's certificate must carry (default: the host of --node)",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Socket, Node, TlsCa, TlsCert, TlsKey, ServerName, Output];
+
+    private static Option<string?> EnvOption(string name, string variable, string description) => new(name)
+    {
+        Description = $"{description} (or ${variable})",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null,
         Recursive = true,
     };
 

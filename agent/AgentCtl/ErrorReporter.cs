@@ -14,7 +14,7 @@ internal static class ErrorReporter
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.InnerException is HttpRequestException or SocketException)
         {
-            await context.Err.WriteLineAsync($"agentctl: cannot reach the agent: {ex.Status.Detail}");
+            await context.Err.WriteLineAsync($"agentctl: cannot reach the agent: {ex.Status.Detail}{Innermost(ex)}");
             return ExitCodes.Unavailable;
         }
         catch (RpcException ex)
@@ -27,10 +27,22 @@ internal static class ErrorReporter
             await context.Err.WriteLineAsync("agentctl: cancelled; the operation, if one was started, goes on in the agent (see agentctl ops)");
             return ExitCodes.Unavailable;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
             await context.Err.WriteLineAsync($"agentctl: {ex.Message}");
             return ExitCodes.Usage;
         }
+    }
+
+    /// <summary>The root cause of a transport failure (a refused certificate, a missing socket), when it adds something.</summary>
+    private static string Innermost(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return ReferenceEquals(inner, ex) || ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? "" : $" ({inner.Message})";
     }
 }

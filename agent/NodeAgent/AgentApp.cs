@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,6 +14,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Health;
 using NodeAgent.Operations;
+using NodeAgent.Security;
 using NodeAgent.Services;
 using NodeAgent.Store;
 using NodeAgent.Testing;
@@ -22,7 +25,7 @@ using Serilog.Events;
 namespace NodeAgent;
 
 /// <summary>Builds the agent: configuration, features, listeners and endpoints. Used by Program and by the tests.</summary>
-internal static class AgentApp
+internal static partial class AgentApp
 {
     public static WebApplication Create(AgentOptions options, string[] args, Action<IServiceCollection>? overrides = null)
     {
@@ -42,7 +45,7 @@ internal static class AgentApp
         builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);
         overrides?.Invoke(builder.Services);
-        ConfigureListeners(builder.WebHost, options.Listeners);
+        ConfigureListeners(builder.WebHost, options);
 
         var app = builder.Build();
         app.MapGrpcService<NodeAgentGrpcService>();
@@ -51,10 +54,12 @@ internal static class AgentApp
         app.MapMetrics("/metrics", app.Services.GetRequiredService<AgentMetrics>().Registry);
         if (options.Listeners.UnixSocket is { Length: > 0 } socket)
         {
-            // Kestrel creates the socket with the process umask; narrow it to the owner (root) once bound.
-            app.Lifetime.ApplicationStarted.Register(() => File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            // Kestrel creates the socket with the process umask; narrow it once bound: the owner (root), plus the
+            // configured group when there is one.
+            app.Lifetime.ApplicationStarted.Register(() => SocketPermissions.Apply(socket, options.Security.SocketGroup));
         }
 
+        WarnIfPlaintext(app, options);
         return app;
     }
 
@@ -99,9 +104,19 @@ internal static class AgentApp
         services.AddHostedService<CrashRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<ComponentMonitor>());
 
+        services.AddSingleton<LocalPeers>();
+        services.AddSingleton<ServerTls>();
+        services.AddSingleton<CallerResolver>();
+        services.AddSingleton<CallLimits>();
+        services.AddSingleton<StagingBudget>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ReleaseKey>();
+        services.AddSingleton<CallGate>();
         services.AddSingleton<ErrorInterceptor>();
         services.AddGrpc(grpc =>
         {
+            // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.
+            grpc.Interceptors.Add<CallGate>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.MaxReceiveMessageSize = NodeAgentGrpcService.ChunkSize + (64 * 1024);
             grpc.EnableDetailedErrors = false;
@@ -127,18 +142,52 @@ internal static class AgentApp
         return services;
     }
 
-    private static void ConfigureListeners(IWebHostBuilder webHost, ListenerOptions listeners) => webHost.ConfigureKestrel(kestrel =>
+    private static void WarnIfPlaintext(WebApplication app, AgentOptions options)
     {
+        if (options.Listeners.Tcp is { Enabled: true, Plaintext: true } tcp)
+        {
+            LogPlaintext(app.Logger, tcp.Address, tcp.Port, options.Security.PlaintextRole);
+        }
+    }
+
+    private static void ConfigureListeners(IWebHostBuilder webHost, AgentOptions options) => webHost.ConfigureKestrel(kestrel =>
+    {
+        var listeners = options.Listeners;
+        kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = Math.Min(100, options.Limits.MaxConcurrentCallsPerCaller);
+        kestrel.AddServerHeader = false;
         if (listeners.UnixSocket is { Length: > 0 } socket)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             File.Delete(socket);
-            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http2);
+            var peers = kestrel.ApplicationServices.GetRequiredService<LocalPeers>();
+            kestrel.ListenUnixSocket(socket, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(peers.Middleware);
+            });
         }
 
         if (listeners.Tcp.Enabled)
         {
-            kestrel.Listen(IPAddress.Parse(listeners.Tcp.Address), listeners.Tcp.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            var tls = listeners.Tcp.Plaintext ? null : kestrel.ApplicationServices.GetRequiredService<ServerTls>();
+            tls?.Load();
+            kestrel.Listen(IPAddress.Parse(listeners.Tcp.Address), listeners.Tcp.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (tls is not null)
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => tls.Certificate,
+                        ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                        ClientCertificateValidation = (certificate, _, _) => tls.CheckClient(certificate) is null,
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        CheckCertificateRevocation = false,
+                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    });
+                }
+            });
         }
 
         if (listeners.Metrics is { Length: > 0 } metrics)
@@ -146,4 +195,8 @@ internal static class AgentApp
             kestrel.Listen(IPEndPoint.Parse(metrics), listen => listen.Protocols = HttpProtocols.Http1);
         }
     });
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Plaintext gRPC on {Address}:{Port}: every local process that can reach it is treated as {Role}. For demos and tests only; use mutual TLS in production")]
+    private static partial void LogPlaintext(Microsoft.Extensions.Logging.ILogger logger, string address, int port, string role);
 }

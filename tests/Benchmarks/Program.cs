@@ -27,7 +27,7 @@ try
     var planPath = Path.Combine(dir, "plan.yaml");
     await File.WriteAllTextAsync(planPath, Plan(fleet.Manifest, concurrency));
     var plan = PlanLoader.Load(planPath);
-    using var pool = new AgentClientPool(plan.Policy.Retries);
+    using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
     var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
 
     var baselines = new List<double>();

@@ -18,6 +18,8 @@ internal static partial class ApplyCommand
         var version = new Option<string>("--version") { Description = "The version the component must report afterwards, for example v1.17.0", Required = true };
         var marker = new Option<bool>("--marker") { Description = "Write the component's hash-skip marker before the new version starts" };
         var markerOld = new Option<string?>("--marker-old-version") { Description = "Old cluster version for the marker (default: what the component reports now)" };
+        var manifest = new Option<string?>("--manifest") { Description = "Release manifest file (nodeagent-coordinator sign --manifest-out), for agents that require signed releases" };
+        var signature = new Option<string?>("--signature") { Description = "Base64 signature of --manifest (the plan's signature)" };
         var timeout = CommandFactory.HealthTimeoutOption();
         return CommandFactory.OperationCommand(
             "apply",
@@ -38,12 +40,23 @@ internal static partial class ApplyCommand
                     request.Files.Add(await ResolveAsync(context, spec, cancellationToken));
                 }
 
+                if (parse.GetValue(manifest) is { Length: > 0 } manifestFile)
+                {
+                    request.SignedManifest = new SignedManifest
+                    {
+                        Manifest = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(manifestFile, cancellationToken)),
+                        Signature = Google.Protobuf.ByteString.FromBase64(parse.GetValue(signature) ?? throw new IOException("--manifest needs --signature")),
+                    };
+                }
+
                 return (await context.Client.ApplyAsync(request, cancellationToken: cancellationToken)).Operation;
             },
             files,
             version,
             marker,
             markerOld,
+            manifest,
+            signature,
             timeout);
     }
 

@@ -60,6 +60,7 @@ internal sealed partial class ErrorInterceptor(AgentReadiness readiness, ILogger
         AgentErrorKind.Aborted => StatusCode.Aborted,
         AgentErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         AgentErrorKind.Unavailable => StatusCode.Unavailable,
+        AgentErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Unknown,
     };
 

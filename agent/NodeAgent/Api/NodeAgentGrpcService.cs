@@ -7,6 +7,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Health;
 using NodeAgent.Marker;
 using NodeAgent.Operations;
+using NodeAgent.Security;
 using NodeAgent.Store;
 using NodeAgent.Validation;
 using V1 = NodeAgent.Contracts.V1;
@@ -23,7 +24,10 @@ internal sealed class NodeAgentGrpcService(
     ComponentInspector inspector,
     ComponentCatalog catalog,
     AgentMetrics metrics,
-    AgentIdentity identity) : V1.NodeAgentService.NodeAgentServiceBase
+    AgentIdentity identity,
+    StagingBudget stagingBudget,
+    ReleaseKey releaseKey,
+    AuditLog audit) : V1.NodeAgentService.NodeAgentServiceBase
 {
     public const int ChunkSize = 1024 * 1024;
 
@@ -58,8 +62,11 @@ internal sealed class NodeAgentGrpcService(
             throw AgentException.Invalid("header", "the first message of the stream must be the header (name, sha256, size)");
         }
 
-        var header = requestStream.Current.Header;
-        var result = await store.StageAsync(new StageHeader(header.Name, header.Sha256, header.Size), Chunks(requestStream, context.CancellationToken), context.CancellationToken);
+        var header = new StageHeader(requestStream.Current.Header.Name, requestStream.Current.Header.Sha256, requestStream.Current.Header.Size);
+        store.CheckHeader(header);
+        var (reservation, refusal) = stagingBudget.Reserve(header.Size);
+        using var held = reservation ?? throw new AgentException(AgentErrorKind.ResourceExhausted, refusal!);
+        var result = await store.StageAsync(header, Chunks(requestStream, context.CancellationToken), context.CancellationToken);
         metrics.StagedBytes.Inc(result.BytesWritten);
         return new V1.StageArtifactResponse
         {
@@ -137,6 +144,7 @@ internal sealed class NodeAgentGrpcService(
 
     public override Task<V1.ApplyResponse> Apply(V1.ApplyRequest request, ServerCallContext context)
     {
+        releaseKey.Check(request);
         var command = new ApplyCommand(
             request.OperationId,
             request.Component,
@@ -235,6 +243,18 @@ internal sealed class NodeAgentGrpcService(
 
     public override Task<V1.ClearMarkerResponse> ClearMarker(V1.ClearMarkerRequest request, ServerCallContext context) =>
         Task.FromResult(new V1.ClearMarkerResponse { Operation = Action(OpKind.ClearMarker, request, request.OperationId, request.Component, null) });
+
+    public override Task<V1.ListAuditEntriesResponse> ListAuditEntries(V1.ListAuditEntriesRequest request, ServerCallContext context)
+    {
+        if (request.Limit is < 0 or > AuditLog.MaxListed)
+        {
+            throw AgentException.Invalid("limit", $"must be between 0 and {AuditLog.MaxListed}, not {request.Limit}");
+        }
+
+        var response = new V1.ListAuditEntriesResponse();
+        response.Entries.AddRange(audit.List(request));
+        return Task.FromResult(response);
+    }
 
     private V1.Operation Action(OpKind kind, IMessage request, string operationId, string component, Duration? timeout) =>
         Accepted(operations.RunAction(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout), ProtoMapping.Fingerprint(request)), Map));

@@ -20,7 +20,79 @@ internal sealed class AgentOptions
 
     public List<ComponentOptions> Components { get; set; } = [];
 
+    public SecurityOptions Security { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+
     public TestingOptions Testing { get; set; } = new();
+}
+
+/// <summary>Who may call the agent and what it trusts. See the README's "Security model".</summary>
+internal sealed class SecurityOptions
+{
+    /// <summary>Mutual TLS for the TCP listener.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// How a client certificate maps to a role, first match wins. Empty: a subject OU equal to a role name
+    /// (admin, operator, monitor, peer) gives that role.
+    /// </summary>
+    public List<RoleMappingOptions> RoleMapping { get; set; } = [];
+
+    /// <summary>Role of every caller on the plaintext loopback TCP listener (demo and tests only).</summary>
+    public string PlaintextRole { get; set; } = "admin";
+
+    /// <summary>Besides root, members of this group (name or number) may use the Unix socket; they are admin too.</summary>
+    public string? SocketGroup { get; set; }
+
+    /// <summary>PEM public key (ECDSA P-256) of the release key. Set: Apply requires a manifest signed by it.</summary>
+    public string? ReleasePublicKey { get; set; }
+
+    /// <summary>The audit file rotates to audit.1.jsonl past this size.</summary>
+    public long AuditMaxBytes { get; set; } = 16L * 1024 * 1024;
+}
+
+internal sealed class TlsOptions
+{
+    /// <summary>PEM certificate of this agent; its SANs must name the node (and the addresses callers use).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>PEM private key of that certificate (mode 0600).</summary>
+    public string? Key { get; set; }
+
+    /// <summary>PEM bundle of the CA(s) whose client certificates are accepted.</summary>
+    public string? ClientCa { get; set; }
+}
+
+/// <summary>One rule of the certificate-to-role mapping: exactly one of Ou, Cn and Uri, and the role it gives.</summary>
+internal sealed class RoleMappingOptions
+{
+    /// <summary>Matches a subject OU (organizational unit) exactly.</summary>
+    public string? Ou { get; set; }
+
+    /// <summary>Matches the subject CN (common name) exactly.</summary>
+    public string? Cn { get; set; }
+
+    /// <summary>Matches a URI subject alternative name exactly, for example spiffe://cluster/ns/ops/sa/coordinator.</summary>
+    public string? Uri { get; set; }
+
+    public string Role { get; set; } = "";
+}
+
+/// <summary>Abuse limits: exceeding one gets RESOURCE_EXHAUSTED.</summary>
+internal sealed class LimitOptions
+{
+    /// <summary>Calls (streams included) one caller may have open at once.</summary>
+    public int MaxConcurrentCallsPerCaller { get; set; } = 64;
+
+    /// <summary>Mutating calls one caller may make in any 60-second window.</summary>
+    public int MutatingCallsPerMinute { get; set; } = 600;
+
+    /// <summary>Declared bytes of all artifact uploads in progress at once.</summary>
+    public long MaxStagingBytesInFlight { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Open connections over all listeners.</summary>
+    public int MaxConnections { get; set; } = 512;
 }
 
 /// <summary>Switches for the test suites only. A production config leaves them off.</summary>

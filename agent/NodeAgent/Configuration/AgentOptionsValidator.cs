@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using NodeAgent.Security;
 using NodeAgent.Validation;
 
 namespace NodeAgent.Configuration;
@@ -18,6 +19,8 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
 
         CheckListeners(errors, options.Listeners);
+        CheckSecurity(errors, options);
+        CheckLimits(errors, options.Limits);
         CheckStore(errors, options.Store);
         CheckHealth(errors, options.Health);
         CheckComponents(errors, options);
@@ -48,10 +51,6 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
                 errors.Add($"Listeners:Tcp:Port: {tcp.Port} is not a port number (0-65535)");
             }
 
-            if (!tcp.Plaintext)
-            {
-                errors.Add("Listeners:Tcp:Plaintext: mutual TLS is not available in this version; enable plaintext on loopback or disable the TCP listener");
-            }
         }
 
         if (listeners.Metrics is { Length: > 0 } metrics && !IPEndPoint.TryParse(metrics, out _))
@@ -62,6 +61,85 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (string.IsNullOrEmpty(listeners.UnixSocket) && !tcp.Enabled)
         {
             errors.Add("Listeners: no listener is enabled; set Listeners:UnixSocket or enable Listeners:Tcp");
+        }
+    }
+
+    private static void CheckSecurity(List<string> errors, AgentOptions options)
+    {
+        var security = options.Security;
+        var tls = security.Tls;
+        var tlsKeys = new[] { ("Certificate", tls.Certificate), ("Key", tls.Key), ("ClientCa", tls.ClientCa) };
+        if (options.Listeners.Tcp.Enabled && !options.Listeners.Tcp.Plaintext)
+        {
+            foreach (var (key, path) in tlsKeys)
+            {
+                if (CheckAbsolute(errors, $"Security:Tls:{key}", path) && !File.Exists(path))
+                {
+                    errors.Add($"Security:Tls:{key}: {path} does not exist (the TCP listener requires mutual TLS)");
+                }
+            }
+        }
+        else if (tlsKeys.Any(k => !string.IsNullOrEmpty(k.Item2)))
+        {
+            errors.Add("Security:Tls: is set but no mutual-TLS listener is enabled; enable Listeners:Tcp without Plaintext, or remove it");
+        }
+
+        if (!AgentRoles.TryParse(security.PlaintextRole, out _))
+        {
+            errors.Add($"Security:PlaintextRole: \"{security.PlaintextRole}\" is not a role; roles are {AgentRoles.Names}");
+        }
+
+        for (var i = 0; i < security.RoleMapping.Count; i++)
+        {
+            var rule = security.RoleMapping[i];
+            if (new[] { rule.Ou, rule.Cn, rule.Uri }.Count(v => !string.IsNullOrEmpty(v)) != 1)
+            {
+                errors.Add($"Security:RoleMapping:{i}: set exactly one of Ou, Cn and Uri");
+            }
+
+            if (!AgentRoles.TryParse(rule.Role, out _))
+            {
+                errors.Add($"Security:RoleMapping:{i}:Role: \"{rule.Role}\" is not a role; roles are {AgentRoles.Names}");
+            }
+        }
+
+        if (security.SocketGroup is { Length: > 0 } group && LocalPeers.ResolveGroup(group) is null)
+        {
+            errors.Add($"Security:SocketGroup: no group \"{group}\" on this machine");
+        }
+
+        if (security.ReleasePublicKey is { Length: > 0 } releaseKey && CheckAbsolute(errors, "Security:ReleasePublicKey", releaseKey))
+        {
+            try
+            {
+                ReleaseKey.Load(releaseKey).Dispose();
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"Security:ReleasePublicKey: {ex.Message}");
+            }
+        }
+
+        if (security.AuditMaxBytes < 64 * 1024)
+        {
+            errors.Add($"Security:AuditMaxBytes: must be at least 65536, not {security.AuditMaxBytes}");
+        }
+    }
+
+    private static void CheckLimits(List<string> errors, LimitOptions limits)
+    {
+        foreach (var (key, value) in new[]
+        {
+            ("MaxConcurrentCallsPerCaller", (long)limits.MaxConcurrentCallsPerCaller),
+            ("MutatingCallsPerMinute", limits.MutatingCallsPerMinute),
+            ("MaxStagingBytesInFlight", limits.MaxStagingBytesInFlight),
+            ("MaxConnections", limits.MaxConnections),
+        })
+        {
+            if (value <= 0)
+            {
+                errors.Add($"Limits:{key}: must be positive, not {value}");
+            }
         }
     }
 

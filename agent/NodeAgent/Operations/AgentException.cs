@@ -10,6 +10,7 @@ internal enum AgentErrorKind
     Aborted,
     ResourceExhausted,
     Unavailable,
+    PermissionDenied,
 }
 
 /// <summary>A refusal with a message that tells the caller what to fix. Never used for bugs.</summary>

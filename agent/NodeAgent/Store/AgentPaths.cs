@@ -14,6 +14,7 @@ internal sealed class AgentPaths
         Journal = Path.Combine(StateDir, "journal");
         Quarantine = Path.Combine(StateDir, "journal", "quarantine");
         Run = Path.Combine(StateDir, "run");
+        Audit = Path.Combine(StateDir, "audit");
     }
 
     public string StateDir { get; }
@@ -36,9 +37,12 @@ internal sealed class AgentPaths
     /// <summary>PID files and logs of the process manager.</summary>
     public string Run { get; }
 
+    /// <summary>The audit trail (audit.jsonl and its one rotated predecessor).</summary>
+    public string Audit { get; }
+
     public void EnsureCreated()
     {
-        foreach (var dir in new[] { StateDir, Blobs, BlobMeta, Temp, Journal, Run })
+        foreach (var dir in new[] { StateDir, Blobs, BlobMeta, Temp, Journal, Run, Audit })
         {
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }

@@ -2,22 +2,23 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
-using NodeAgent.Contracts;
+using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Coordinator.Agents;
 
 /// <summary>
-/// One cached channel per agent. Every call the coordinator makes is idempotent (reads, or mutations carrying
+/// One cached channel per agent, over mutual TLS when the plan has a tls section (the agent's certificate must
+/// name the node). Every call the coordinator makes is idempotent (reads, or mutations carrying
 /// an operation id), so the transport retries UNAVAILABLE a few times before the plan's own retries take over.
 /// </summary>
-internal sealed class AgentClientPool(int retries) : IDisposable
+internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
 
     public NodeAgentService.NodeAgentServiceClient For(PlanNode node) =>
-        new(_channels.GetOrAdd(node.Address, address => new Lazy<GrpcChannel>(() => Open(address))).Value);
+        new(_channels.GetOrAdd($"{node.Name} {node.Address}", _ => new Lazy<GrpcChannel>(() => Open(node))).Value);
 
     public void Dispose()
     {
@@ -27,7 +28,7 @@ internal sealed class AgentClientPool(int retries) : IDisposable
         }
     }
 
-    private GrpcChannel Open(string address)
+    private GrpcChannel Open(PlanNode node)
     {
         var retry = new MethodConfig
         {
@@ -47,12 +48,8 @@ internal sealed class AgentClientPool(int retries) : IDisposable
             MaxRetryBufferPerCallSize = 2 * 1024 * 1024,
             DisposeHttpClient = true,
         };
-        if (!address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return GrpcChannel.ForAddress($"http://{address}", options);
-        }
-
-        options.HttpHandler = UnixSocketHandler.Create(address["unix:".Length..]);
-        return GrpcChannel.ForAddress("http://localhost", options);
+        var (address, handler) = AgentTransport.Create(node.Address, tls, node.Name);
+        options.HttpHandler = handler;
+        return GrpcChannel.ForAddress(address, options);
     }
 }

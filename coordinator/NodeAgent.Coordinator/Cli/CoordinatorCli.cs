@@ -13,6 +13,7 @@ internal static class CoordinatorCli
         root.Options.Add(options.Journal);
         root.Options.Add(options.Output);
         root.Subcommands.Add(ValidateCommand.Build(options));
+        root.Subcommands.Add(SignCommand.Build());
         root.Subcommands.Add(PlanCommand.Build(options));
         root.Subcommands.Add(StageCommand.Build(options));
         root.Subcommands.Add(RolloutCommand.Build(options));

@@ -24,7 +24,7 @@ internal static class PlanCommand
                 return ExitCodes.InvalidPlan;
             }
 
-            using var pool = new AgentClientPool(plan.Policy.Retries);
+            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
             var changes = new List<PlannedChange>();
             var unreachable = 0;

@@ -44,7 +44,7 @@ internal static class RolloutCommand
 
             using var held = exclusive;
             using var journal = options.OpenJournal(parse);
-            using var pool = new AgentClientPool(plan.Policy.Retries);
+            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
             var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, new AgentCalls(pool, plan.Policy, TimeProvider.System), journal, progress, [], TimeProvider.System);

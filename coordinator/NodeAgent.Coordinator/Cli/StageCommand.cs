@@ -19,7 +19,7 @@ internal static class StageCommand
                 return ExitCodes.InvalidPlan;
             }
 
-            using var pool = new AgentClientPool(plan.Policy.Retries);
+            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             return await RunAsync(new ArtifactDistributor(plan, new AgentCalls(pool, plan.Policy, TimeProvider.System)), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
         });
         return command;

@@ -77,7 +77,7 @@ internal static class DemoCommand
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var plan = PlanLoader.Load(planPath);
-        using var pool = new AgentClientPool(plan.Policy.Retries);
+        using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
         var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
         await error.WriteLineAsync("demo: staging the artifacts on every node (before the window)");
         if (await StageCommand.RunAsync(new ArtifactDistributor(plan, calls), error, error, cancellationToken) != ExitCodes.Ok)

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
@@ -14,6 +15,8 @@ namespace NodeAgent.Coordinator.Engine;
 /// </summary>
 internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
 {
+    private readonly Lazy<byte[]> _manifest = new(() => plan.Manifest.ToCanonicalBytes());
+
     public async Task<NodeOutcome> UpgradeAsync(PlanNode node, CancellationToken cancellationToken)
     {
         var started = time.GetUtcNow();
@@ -129,6 +132,11 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         foreach (var (role, artifact) in component.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             request.Files.Add(new TargetFile { Role = role, Sha256 = plan.Artifact(artifact).Sha256 });
+        }
+
+        if (!plan.Signature.IsEmpty)
+        {
+            request.SignedManifest = new SignedManifest { Manifest = ByteString.CopyFrom(_manifest.Value), Signature = ByteString.CopyFrom(plan.Signature.Span) };
         }
 
         return request;

@@ -1,3 +1,5 @@
+using NodeAgent.Contracts.Security;
+
 namespace NodeAgent.Coordinator.Plans;
 
 internal static class Roles
@@ -71,8 +73,13 @@ internal sealed record Plan(
     IReadOnlyDictionary<string, IReadOnlyList<PlanComponent>> Components,
     IReadOnlyList<PlanNode> Inventory,
     RolloutPolicy Policy,
-    string Digest)
+    string Digest,
+    ClientTlsFiles? Tls = null,
+    ReadOnlyMemory<byte> Signature = default)
 {
+    /// <summary>What the release key signs: the target version and every artifact's name and digest.</summary>
+    public ReleaseManifest Manifest => new(TargetVersion, Artifacts.Select(a => new ManifestEntry(a.Name, a.Sha256)).ToList());
+
     public PlanArtifact Artifact(string name) => Artifacts.First(a => a.Name == name);
 
     public IReadOnlyList<PlanComponent> ComponentsOf(PlanNode node) => Components.GetValueOrDefault(node.Role) ?? [];

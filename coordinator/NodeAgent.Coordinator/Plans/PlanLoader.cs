@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using NodeAgent.Contracts.Security;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -38,7 +39,7 @@ internal static partial class PlanLoader
 
         var cursor = new YamlCursor(Path.GetFileName(path));
         var root = cursor.Mapping(stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null, "", true,
-            "rollout", "targetVersion", "artifacts", "components", "inventory", "policy");
+            "rollout", "targetVersion", "artifacts", "components", "inventory", "policy", "tls", "signature");
         var planDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rollout = cursor.Text(root, "", "rollout", true, Token(), "a rollout id (letters, digits, '.', '_', '-'; at most 64)");
         var target = cursor.Text(root, "", "targetVersion", true, Version(), "a version such as v1.17.0");
@@ -46,12 +47,79 @@ internal static partial class PlanLoader
         var components = ReadComponents(cursor, root, artifacts);
         var inventory = ReadInventory(cursor, root, components);
         var policy = ReadPolicy(cursor, YamlCursor.Child(root, "policy"), inventory);
+        var tls = ReadTls(cursor, root, planDirectory);
+        var signature = ReadSignature(cursor, root);
+        if (tls is null)
+        {
+            foreach (var node in inventory.Where(n => !IsLocal(n.Address)))
+            {
+                cursor.Error(YamlCursor.Child(root, "inventory"), "tls", $"node {node.Name} is reached at {node.Address}, which is not loopback: add a tls section (agents accept plaintext on loopback only)");
+            }
+        }
+
         if (cursor.Errors.Count > 0)
         {
             throw new PlanException(cursor.Errors);
         }
 
-        return new Plan(rollout!, target!, artifacts, components, inventory, policy, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return new Plan(rollout!, target!, artifacts, components, inventory, policy, Convert.ToHexStringLower(SHA256.HashData(bytes)), tls, signature);
+    }
+
+    private static ClientTlsFiles? ReadTls(YamlCursor cursor, YamlMappingNode? root, string planDirectory)
+    {
+        var node = YamlCursor.Child(root, "tls");
+        if (node is null)
+        {
+            return null;
+        }
+
+        var tls = cursor.Mapping(node, "tls", true, "ca", "certificate", "key");
+        var paths = new List<string>();
+        foreach (var key in new[] { "ca", "certificate", "key" })
+        {
+            if (cursor.Text(tls, "tls", key, true) is not { } value)
+            {
+                continue;
+            }
+
+            var resolved = Path.GetFullPath(Path.Combine(planDirectory, value));
+            if (!File.Exists(resolved))
+            {
+                cursor.Error(YamlCursor.Child(tls, key), $"tls.{key}", $"{resolved} does not exist");
+            }
+
+            paths.Add(resolved);
+        }
+
+        return paths.Count == 3 ? new ClientTlsFiles(paths[0], paths[1], paths[2]) : null;
+    }
+
+    private static ReadOnlyMemory<byte> ReadSignature(YamlCursor cursor, YamlMappingNode? root)
+    {
+        if (cursor.Text(root, "", "signature", false) is not { } text)
+        {
+            return default;
+        }
+
+        var bytes = new byte[64];
+        if (!Convert.TryFromBase64String(text, bytes, out var written) || written != 64)
+        {
+            cursor.Error(YamlCursor.Child(root, "signature"), "signature", "must be the base64 ECDSA P-256 signature that nodeagent-coordinator sign prints (64 bytes)");
+            return default;
+        }
+
+        return bytes;
+    }
+
+    private static bool IsLocal(string address)
+    {
+        if (address.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var host = address[..address.LastIndexOf(':')].Trim('[', ']');
+        return host == "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
     }
 
     private static List<PlanArtifact> ReadArtifacts(YamlCursor cursor, YamlMappingNode? root, string planDirectory)

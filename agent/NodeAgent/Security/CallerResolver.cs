@@ -1,0 +1,117 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using NodeAgent.Configuration;
+
+namespace NodeAgent.Security;
+
+/// <summary>Turns a call's transport facts (Unix peer, client certificate, plaintext loopback) into a caller and role.</summary>
+internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
+{
+    private const string OuOid = "2.5.4.11";
+    private const string SanOid = "2.5.29.17";
+
+    private readonly uint? _socketGroup = options.Security.SocketGroup is { Length: > 0 } group ? LocalPeers.ResolveGroup(group) : null;
+    private readonly AgentRole _plaintextRole = AgentRoles.TryParse(options.Security.PlaintextRole, out var role) ? role : AgentRole.Monitor;
+
+    public CallerIdentity Resolve(ServerCallContext context)
+    {
+        var connection = context.GetHttpContext().Connection;
+        if (peers.TryGet(connection.Id, out var peer))
+        {
+            return Local(peer);
+        }
+
+        if (connection.ClientCertificate is { } certificate)
+        {
+            return FromCertificate(certificate);
+        }
+
+        var address = connection.RemoteIpAddress;
+        return options.Listeners.Tcp is { Enabled: true, Plaintext: true } && address is not null && System.Net.IPAddress.IsLoopback(address)
+            ? new CallerIdentity($"plaintext {address}", CallerIdentity.Plaintext, _plaintextRole, null)
+            : new CallerIdentity($"unauthenticated {address}", CallerIdentity.Plaintext, null, "no client certificate was presented");
+    }
+
+    private CallerIdentity Local(PeerCredential? peer)
+    {
+        if (peer is null)
+        {
+            return new CallerIdentity("unix peer (unknown)", CallerIdentity.Unix, null, "the kernel did not report the peer's credentials");
+        }
+
+        var name = $"uid={peer.Uid} pid={peer.Pid}";
+        if (peer.Uid == 0 || (_socketGroup is { } gid && LocalPeers.InGroup(peer, gid)))
+        {
+            return new CallerIdentity(name, CallerIdentity.Unix, AgentRole.Admin, null);
+        }
+
+        var allowed = _socketGroup is null ? "root" : $"root or members of group {options.Security.SocketGroup}";
+        return new CallerIdentity(name, CallerIdentity.Unix, null, $"uid {peer.Uid} may not use the agent's socket; only {allowed} may");
+    }
+
+    private CallerIdentity FromCertificate(X509Certificate2 certificate)
+    {
+        var subject = certificate.Subject;
+        var ous = OrganizationalUnits(certificate).ToList();
+        if (options.Security.RoleMapping.Count == 0)
+        {
+            foreach (var ou in ous)
+            {
+                if (AgentRoles.TryParse(ou, out var role))
+                {
+                    return new CallerIdentity(subject, CallerIdentity.MutualTls, role, null);
+                }
+            }
+
+            return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"certificate \"{subject}\" has no OU naming a role ({AgentRoles.Names})");
+        }
+
+        var cn = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        var uris = UriNames(certificate).ToList();
+        foreach (var rule in options.Security.RoleMapping)
+        {
+            var matches = (rule.Ou is { Length: > 0 } o && ous.Contains(o, StringComparer.Ordinal))
+                || (rule.Cn is { Length: > 0 } c && c == cn)
+                || (rule.Uri is { Length: > 0 } u && uris.Contains(u, StringComparer.Ordinal));
+            if (matches && AgentRoles.TryParse(rule.Role, out var role))
+            {
+                return new CallerIdentity(subject, CallerIdentity.MutualTls, role, null);
+            }
+        }
+
+        return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"no Security:RoleMapping rule matches certificate \"{subject}\"");
+    }
+
+    private static IEnumerable<string> OrganizationalUnits(X509Certificate2 certificate) =>
+        certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(rdn => rdn.HasMultipleElements is false && rdn.GetSingleElementType().Value == OuOid)
+            .Select(rdn => rdn.GetSingleElementValue() ?? "");
+
+    /// <summary>The URI entries of the subject alternative name extension (GeneralName tag [6]).</summary>
+    public static IEnumerable<string> UriNames(X509Certificate2 certificate)
+    {
+        var extension = certificate.Extensions.FirstOrDefault(e => e.Oid?.Value == SanOid);
+        if (extension is null)
+        {
+            return [];
+        }
+
+        var uriTag = new Asn1Tag(TagClass.ContextSpecific, 6);
+        var names = new List<string>();
+        var sequence = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+        while (sequence.HasData)
+        {
+            if (sequence.PeekTag().HasSameClassAndValue(uriTag))
+            {
+                names.Add(sequence.ReadCharacterString(UniversalTagNumber.IA5String, uriTag));
+            }
+            else
+            {
+                sequence.ReadEncodedValue();
+            }
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace NodeAgent.Contracts.Security;
+
+/// <summary>The client side of mutual TLS: the CA that signs agent certificates, and this caller's own certificate.</summary>
+public sealed record ClientTlsFiles(string CaFile, string CertificateFile, string KeyFile);
+
+/// <summary>
+/// How agentctl and the coordinator reach an agent: "unix:/path" (local socket), "host:port" over mutual TLS when
+/// <see cref="ClientTlsFiles"/> are given, or plaintext HTTP/2 (which agents only accept on loopback).
+/// </summary>
+public static class AgentTransport
+{
+    /// <summary>
+    /// The base address and HTTP handler for a gRPC channel to <paramref name="address"/>. Over TLS the agent's
+    /// certificate must chain to the CA and name <paramref name="serverName"/> (the node name) as a SAN.
+    /// </summary>
+    public static (Uri Address, SocketsHttpHandler Handler) Create(string address, ClientTlsFiles? tls, string? serverName)
+    {
+        if (address.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            return (new Uri("http://localhost"), UnixSocketHandler.Create(address["unix:".Length..]));
+        }
+
+        if (tls is null)
+        {
+            return (new Uri($"http://{address}"), new SocketsHttpHandler());
+        }
+
+        var roots = TlsFiles.LoadBundle(tls.CaFile);
+        var own = TlsFiles.LoadCertificate(tls.CertificateFile, tls.KeyFile);
+        var expected = serverName is { Length: > 0 } ? serverName : HostOf(address);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = expected,
+                ClientCertificates = [own],
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is X509Certificate2 agent && CheckAgent(agent, roots, expected) is null,
+            },
+        };
+        return (new Uri($"https://{address}"), handler);
+    }
+
+    /// <summary>Null when the agent's certificate chains to <paramref name="roots"/> and names <paramref name="expectedName"/>; else why not.</summary>
+    public static string? CheckAgent(X509Certificate2 agent, X509Certificate2Collection roots, string expectedName) =>
+        TlsFiles.CheckChain(agent, roots, TlsFiles.ServerAuth)
+        ?? (agent.MatchesHostname(expectedName, allowWildcards: false, allowCommonName: false)
+            ? null
+            : $"certificate \"{agent.Subject}\" does not name {expectedName} among its subject alternative names");
+
+    private static string HostOf(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        var host = colon > 0 ? address[..colon] : address;
+        return host.Trim('[', ']');
+    }
+}

@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace NodeAgent.Contracts.Security;
+
+/// <summary>
+/// Loading PEM certificates, keys and CA bundles, and checking a peer's certificate against a CA bundle. Shared by
+/// the agent (server side), agentctl and the coordinator (client side).
+/// </summary>
+public static class TlsFiles
+{
+    /// <summary>Extended key usage OID of a TLS server certificate.</summary>
+    public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>Extended key usage OID of a TLS client certificate.</summary>
+    public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+
+    /// <summary>Loads a PEM certificate and its PEM private key (PKCS#8, EC or RSA) as one certificate usable by SslStream.</summary>
+    public static X509Certificate2 LoadCertificate(string certificatePath, string keyPath)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+
+        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform (Windows needs a stored key).
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>Loads every certificate of a PEM bundle; an empty bundle is an error.</summary>
+    public static X509Certificate2Collection LoadBundle(string path)
+    {
+        var bundle = new X509Certificate2Collection();
+        bundle.ImportFromPemFile(path);
+        if (bundle.Count == 0)
+        {
+            throw new CryptographicException($"{path} holds no PEM certificate");
+        }
+
+        return bundle;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="certificate"/> chains to one of <paramref name="roots"/> (and nothing else),
+    /// is valid now and carries <paramref name="purpose"/>. Returns null when it does, or why not.
+    /// </summary>
+    public static string? CheckChain(X509Certificate2 certificate, X509Certificate2Collection roots, string purpose, X509Certificate2Collection? intermediates = null)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(purpose));
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (intermediates is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        }
+
+        if (chain.Build(certificate))
+        {
+            return null;
+        }
+
+        var reasons = chain.ChainStatus.Select(s => s.Status).Distinct().Select(Describe);
+        return $"certificate \"{certificate.Subject}\" is not acceptable: {string.Join("; ", reasons)}";
+    }
+
+    private static string Describe(X509ChainStatusFlags flag) => flag switch
+    {
+        X509ChainStatusFlags.NotTimeValid => "it is expired or not yet valid",
+        X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain => "it is not issued by the configured CA",
+        X509ChainStatusFlags.NotValidForUsage => "its extended key usage does not allow this use",
+        X509ChainStatusFlags.NotSignatureValid => "its signature is not valid",
+        _ => flag.ToString(),
+    };
+}
