@@ -12,7 +12,7 @@ internal static class ErrorReporter
         {
             return await action();
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.InnerException is HttpRequestException or SocketException)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal && ex.InnerException is HttpRequestException or SocketException)
         {
             await context.Err.WriteLineAsync($"agentctl: cannot reach the agent: {ex.Status.Detail}{Innermost(ex)}");
             return ExitCodes.Unavailable;

@@ -58,7 +58,8 @@ internal static class CertificateFactory
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return new IssuedCertificate(request.CreateSelfSigned(notBefore, notAfter), key);
+        using var selfSigned = request.CreateSelfSigned(notBefore, notAfter);
+        return new IssuedCertificate(X509CertificateLoader.LoadCertificate(selfSigned.RawData), key);
     }
 
     /// <summary>An agent's certificate: CN and a DNS SAN of the node name, plus a SAN for every address.</summary>
@@ -108,10 +109,11 @@ internal static class CertificateFactory
             request.CertificateExtensions.Add(names.Build());
         }
 
-        // A leaf may not outlive its CA.
+        // A leaf may not be valid outside its CA's validity.
+        var start = notBefore > authority.Certificate.NotBefore ? notBefore : new DateTimeOffset(authority.Certificate.NotBefore);
         var end = notAfter < authority.Certificate.NotAfter ? notAfter : new DateTimeOffset(authority.Certificate.NotAfter);
         using var signer = authority.Certificate.CopyWithPrivateKey(authority.Key);
-        using var issued = request.Create(signer, notBefore, end, RandomNumberGenerator.GetBytes(16));
+        using var issued = request.Create(signer, start, end, RandomNumberGenerator.GetBytes(16));
         return new IssuedCertificate(X509CertificateLoader.LoadCertificate(issued.RawData), key);
     }
 

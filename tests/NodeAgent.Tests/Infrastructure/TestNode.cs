@@ -29,6 +29,15 @@ internal sealed record TestNodeOptions
 
     /// <summary>Also listen on plaintext TCP on loopback at this port (0: no TCP listener).</summary>
     public int TcpPort { get; init; }
+
+    /// <summary>Listen on mutual TLS on loopback at this port, with a fresh test PKI in the node's pki/ directory.</summary>
+    public int TlsPort { get; init; }
+
+    /// <summary>Extra keys under "security:" (YAML, indented by two spaces).</summary>
+    public string SecurityYaml { get; init; } = "";
+
+    /// <summary>Keys under "limits:" (YAML, indented by two spaces).</summary>
+    public string LimitsYaml { get; init; } = "";
 }
 
 /// <summary>The result of one agentctl invocation.</summary>
@@ -50,10 +59,14 @@ internal sealed class TestNode : IAsyncDisposable
         KubeletPort = StandIn.FreePort();
         ProxyPort = StandIn.FreePort();
         MetricsPort = options.Metrics ? StandIn.FreePort() : 0;
+        Pki = options.TlsPort > 0 ? new TestPki(Dir.Combine("pki")) : null;
         Layout();
     }
 
     public TestNodeOptions Options { get; }
+
+    /// <summary>The node's PKI when it listens on mutual TLS.</summary>
+    public TestPki? Pki { get; }
 
     public TempDir Dir { get; } = new();
 
@@ -184,6 +197,8 @@ internal sealed class TestNode : IAsyncDisposable
     public static GrpcChannel OpenChannel(string socket) =>
         GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = UnixSocketHandler.Create(socket) });
 
+    private static string Section(string name, string body) => body.Length == 0 ? "" : $"{name}:\n{body.TrimEnd()}\n";
+
     private void Layout()
     {
         StandIn.WriteBinary(KubeletBinary, "v1.10.11");
@@ -202,6 +217,12 @@ internal sealed class TestNode : IAsyncDisposable
 
         var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
         var tcp = Options.TcpPort > 0 ? $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TcpPort}\n    plaintext: true" : "";
+        var security = Options.SecurityYaml;
+        if (Pki is not null)
+        {
+            tcp = $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TlsPort}";
+            security = $"  tls:\n    certificate: {Pki.AgentCertificate}\n    key: {Pki.AgentKey}\n    clientCa: {Pki.CaBundle}\n{security}";
+        }
         File.WriteAllText(ConfigPath, $"""
             nodeName: test-node
             stateDir: {StateDir}
@@ -212,7 +233,7 @@ internal sealed class TestNode : IAsyncDisposable
               maxArtifactBytes: {Options.MaxArtifactBytes}
               minFreeBytes: {Options.MinFreeBytes}
               gcMinAgeHours: {Options.GcMinAgeHours}
-            testing:
+            {Section("security", security)}{Section("limits", Options.LimitsYaml)}testing:
               allowFailpoints: {(Options.AllowFailpoints ? "true" : "false")}
             health:
               probeIntervalSeconds: 0.5
