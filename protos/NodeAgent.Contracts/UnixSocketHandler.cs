@@ -18,6 +18,17 @@ public static class UnixSocketHandler
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
                 return new NetworkStream(socket, ownsSocket: true);
             }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                var reason = ex.SocketErrorCode switch
+                {
+                    SocketError.AccessDenied => "permission denied (only root, or members of the agent's Security:SocketGroup, may use it)",
+                    _ when !File.Exists(socketPath) => "no such socket; is the agent running, and is this its Listeners:UnixSocket?",
+                    _ => ex.Message,
+                };
+                throw new HttpRequestException($"{socketPath}: {reason}", ex);
+            }
             catch
             {
                 socket.Dispose();

@@ -45,7 +45,7 @@ internal sealed class CallGate(CallerResolver resolver, CallLimits limits, Audit
             throw Refuse(caller, context, request(), StatusCode.PermissionDenied, denial);
         }
 
-        var (lease, refusal) = limits.Enter(caller.Name, mutating);
+        var (lease, refusal) = limits.Enter(caller.LimitKey, mutating);
         if (lease is null)
         {
             throw Refuse(caller, context, request(), StatusCode.ResourceExhausted, refusal!);

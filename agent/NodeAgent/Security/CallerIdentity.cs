@@ -6,6 +6,9 @@ namespace NodeAgent.Security;
 /// </summary>
 internal sealed record CallerIdentity(string Name, string Transport, AgentRole? Role, string? Refusal)
 {
+    /// <summary>Whose limits a call counts against: the certificate subject, or the local uid (not the pid).</summary>
+    public string LimitKey { get; init; } = Name;
+
     public const string Unix = "unix";
     public const string MutualTls = "mtls";
     public const string Plaintext = "plaintext";

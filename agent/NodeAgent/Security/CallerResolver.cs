@@ -43,7 +43,7 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
         var name = $"uid={peer.Uid} pid={peer.Pid}";
         if (peer.Uid == 0 || (_socketGroup is { } gid && LocalPeers.InGroup(peer, gid)))
         {
-            return new CallerIdentity(name, CallerIdentity.Unix, AgentRole.Admin, null);
+            return new CallerIdentity(name, CallerIdentity.Unix, AgentRole.Admin, null) { LimitKey = $"uid={peer.Uid}" };
         }
 
         var allowed = _socketGroup is null ? "root" : $"root or members of group {options.Security.SocketGroup}";
