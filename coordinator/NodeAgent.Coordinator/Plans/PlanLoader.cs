@@ -34,7 +34,12 @@ internal static partial class PlanLoader
         }
         catch (YamlException ex)
         {
-            throw new PlanException([$"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.Message}"]);
+            throw new PlanException([$"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {YamlCursor.Shorten(ex.Message)}"]);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or PlanException))
+        {
+            // YamlDotNet's scanner throws a bare Exception on some malformed input (found by the random-plan tests).
+            throw new PlanException([$"{path}: not valid YAML: {YamlCursor.Shorten(ex.Message)}"]);
         }
 
         var cursor = new YamlCursor(Path.GetFileName(path));
