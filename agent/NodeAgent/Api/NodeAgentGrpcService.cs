@@ -66,6 +66,13 @@ internal sealed class NodeAgentGrpcService(
         store.CheckHeader(header);
         var (reservation, refusal) = stagingBudget.Reserve(header.Size);
         using var held = reservation ?? throw new AgentException(AgentErrorKind.ResourceExhausted, refusal!);
+        if (!store.Contains(header.Digest))
+        {
+            // Conservative: counts every upload in progress at its full declared size, so that together they
+            // cannot take the file system below Store:MinFreeBytes.
+            store.EnsureSpaceFor(stagingBudget.InFlight, "stage the artifact alongside the uploads in progress");
+        }
+
         var result = await store.StageAsync(header, Chunks(requestStream, context.CancellationToken), context.CancellationToken);
         metrics.StagedBytes.Inc(result.BytesWritten);
         return new V1.StageArtifactResponse
