@@ -51,7 +51,12 @@ internal static partial class AgentApp
         app.MapGrpcService<NodeAgentGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<AgentMetrics>().Registry);
+        if (options.Listeners.Metrics is { Length: > 0 } metricsAddress)
+        {
+            // Only on the metrics listener: the gRPC listeners serve nothing their callers' roles do not allow.
+            app.MapMetrics("/metrics", app.Services.GetRequiredService<AgentMetrics>().Registry)
+                .RequireHost($"*:{IPEndPoint.Parse(metricsAddress).Port}");
+        }
         if (options.Listeners.UnixSocket is { Length: > 0 } socket)
         {
             // Kestrel creates the socket with the process umask; narrow it once bound: the owner (root), plus the

@@ -9,7 +9,7 @@ namespace NodeAgent.Security;
 
 /// <summary>
 /// The audit trail: one JSON line per mutating or refused call in state/audit/audit.jsonl, synced to disk before
-/// the call returns, rotated to audit.1.jsonl past Security:AuditMaxBytes. Each entry is also logged with
+/// the call returns, rotated past Security:AuditMaxBytes, keeping five older files. Each entry is also logged with
 /// structured fields (Caller, Role, Method, OperationId, Component, Outcome) for journald.
 /// </summary>
 internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, TimeProvider time, ILogger<AuditLog> logger)
@@ -21,9 +21,12 @@ internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, T
 
     private readonly Lock _lock = new();
 
-    private string Current => Path.Combine(paths.Audit, "audit.jsonl");
+    /// <summary>How many rotated files (audit.1.jsonl, the newest, to audit.5.jsonl) are kept besides the current one.</summary>
+    public const int Generations = 5;
 
-    private string Previous => Path.Combine(paths.Audit, "audit.1.jsonl");
+    private string Current => Generation(0);
+
+    private string Generation(int n) => Path.Combine(paths.Audit, n == 0 ? "audit.jsonl" : $"audit.{n}.jsonl");
 
     public void Record(AuditEntry entry)
     {
@@ -32,12 +35,31 @@ internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, T
         var digests = string.Join(",", entry.Digests);
         LogEntry(entry.Caller, entry.Role, entry.Transport, entry.Method, entry.OperationId, entry.Component, digests, entry.Outcome, entry.Message);
 
+        try
+        {
+            Append(line);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The entry is in the log above; the call's own outcome must not change because the disk is full.
+            LogAppendFailed(ex.Message);
+        }
+    }
+
+    private void Append(string line)
+    {
         lock (_lock)
         {
             Directory.CreateDirectory(paths.Audit, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (File.Exists(Current) && new FileInfo(Current).Length > options.Security.AuditMaxBytes)
             {
-                File.Move(Current, Previous, overwrite: true);
+                for (var n = Generations; n > 0; n--)
+                {
+                    if (File.Exists(Generation(n - 1)))
+                    {
+                        File.Move(Generation(n - 1), Generation(n), overwrite: true);
+                    }
+                }
             }
 
             using var file = new FileStream(Current, new FileStreamOptions
@@ -60,7 +82,7 @@ internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, T
         var lines = new List<string>();
         lock (_lock)
         {
-            foreach (var path in new[] { Previous, Current }.Where(File.Exists))
+            foreach (var path in Enumerable.Range(0, Generations + 1).Reverse().Select(Generation).Where(File.Exists))
             {
                 lines.AddRange(File.ReadLines(path));
             }
@@ -89,6 +111,9 @@ internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, T
 
         return result;
     }
+
+    [LoggerMessage(EventId = 901, Level = LogLevel.Error, Message = "Could not append to the audit trail: {Reason}")]
+    private partial void LogAppendFailed(string reason);
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Information,
         Message = "Audit: {Caller} ({Role}, {Transport}) {Method} op={OperationId} component={Component} digests={Digests}: {Outcome} {Detail}")]

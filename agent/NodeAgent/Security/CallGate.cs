@@ -30,29 +30,40 @@ internal sealed class CallGate(CallerResolver resolver, CallLimits limits, Audit
             return true;
         });
 
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        GuardAsync(context, () => null, async () =>
+        {
+            await continuation(requestStream, responseStream, context);
+            return true;
+        });
+
     private async Task<T> GuardAsync<T>(ServerCallContext context, Func<IMessage?> request, Func<Task<T>> call)
     {
         var caller = resolver.Resolve(context);
         var mutating = AgentRoles.IsMutating(context.Method);
-        if (caller.Role is not { } role)
-        {
-            var status = caller.Transport == CallerIdentity.Unix ? StatusCode.PermissionDenied : StatusCode.Unauthenticated;
-            throw Refuse(caller, context, request(), status, caller.Refusal!);
-        }
+        var denial = caller.Role is { } role ? AgentRoles.Check(role, context.Method) : caller.Refusal;
 
-        if (AgentRoles.Check(role, context.Method) is { } denial)
-        {
-            throw Refuse(caller, context, request(), StatusCode.PermissionDenied, denial);
-        }
-
-        var (lease, refusal) = limits.Enter(caller.LimitKey, mutating);
+        // A refused call counts against the caller's rate of mutating calls, so refusals cannot flood the audit trail.
+        var (lease, refusal) = limits.Enter(caller.LimitKey, mutating || denial is not null);
         if (lease is null)
         {
-            throw Refuse(caller, context, request(), StatusCode.ResourceExhausted, refusal!);
+            if (limits.FirstRefusalThisMinute(caller.LimitKey))
+            {
+                Audit(caller, context, request(), StatusCode.ResourceExhausted, refusal!);
+            }
+
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, refusal!));
         }
 
         using (lease)
         {
+            if (denial is not null)
+            {
+                var status = caller.Role is not null || caller.Transport == CallerIdentity.Unix ? StatusCode.PermissionDenied : StatusCode.Unauthenticated;
+                Audit(caller, context, request(), status, denial);
+                throw new RpcException(new Status(status, denial));
+            }
+
             try
             {
                 var result = await call();
@@ -73,12 +84,6 @@ internal sealed class CallGate(CallerResolver resolver, CallLimits limits, Audit
                 throw;
             }
         }
-    }
-
-    private RpcException Refuse(CallerIdentity caller, ServerCallContext context, IMessage? request, StatusCode status, string message)
-    {
-        Audit(caller, context, request, status, message);
-        return new RpcException(new Status(status, message));
     }
 
     private void Audit(CallerIdentity caller, ServerCallContext context, IMessage? request, StatusCode status, string message)

@@ -6,9 +6,10 @@ using NodeAgent.Configuration;
 namespace NodeAgent.Security;
 
 /// <summary>Turns a call's transport facts (Unix peer, client certificate, plaintext loopback) into a caller and role.</summary>
-internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
+internal sealed class CallerResolver(AgentOptions options, LocalPeers peers, ServerTls tls)
 {
     private const string OuOid = "2.5.4.11";
+    private const string CnOid = "2.5.4.3";
     private const string SanOid = "2.5.29.17";
 
     private readonly uint? _socketGroup = options.Security.SocketGroup is { Length: > 0 } group ? LocalPeers.ResolveGroup(group) : null;
@@ -24,7 +25,9 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
 
         if (connection.ClientCertificate is { } certificate)
         {
-            return FromCertificate(certificate);
+            return tls.RecheckClient(certificate) is { } invalid
+                ? new CallerIdentity(certificate.Subject, CallerIdentity.MutualTls, null, invalid)
+                : FromCertificate(certificate);
         }
 
         var address = connection.RemoteIpAddress;
@@ -67,7 +70,7 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
             return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"certificate \"{subject}\" has no OU naming a role ({AgentRoles.Names})");
         }
 
-        var cn = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        var cn = Attributes(certificate, CnOid).FirstOrDefault();
         var uris = UriNames(certificate).ToList();
         foreach (var rule in options.Security.RoleMapping)
         {
@@ -83,9 +86,12 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers)
         return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"no Security:RoleMapping rule matches certificate \"{subject}\"");
     }
 
-    private static IEnumerable<string> OrganizationalUnits(X509Certificate2 certificate) =>
+    private static IEnumerable<string> OrganizationalUnits(X509Certificate2 certificate) => Attributes(certificate, OuOid);
+
+    /// <summary>The values of one attribute type in the subject (not GetNameInfo, which falls back to other attributes).</summary>
+    private static IEnumerable<string> Attributes(X509Certificate2 certificate, string oid) =>
         certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-            .Where(rdn => rdn.HasMultipleElements is false && rdn.GetSingleElementType().Value == OuOid)
+            .Where(rdn => rdn.HasMultipleElements is false && rdn.GetSingleElementType().Value == oid)
             .Select(rdn => rdn.GetSingleElementValue() ?? "");
 
     /// <summary>The URI entries of the subject alternative name extension (GeneralName tag [6]).</summary>

@@ -7,8 +7,11 @@ using Microsoft.AspNetCore.Connections.Features;
 
 namespace NodeAgent.Security;
 
-/// <summary>The credentials the kernel reports for the process at the other end of a Unix socket (SO_PEERCRED).</summary>
-internal sealed record PeerCredential(int Pid, uint Uid, uint Gid);
+/// <summary>
+/// The credentials the kernel reports for the process at the other end of a Unix socket, taken when it connected:
+/// SO_PEERCRED (pid, uid, gid) and SO_PEERGROUPS (supplementary groups).
+/// </summary>
+internal sealed record PeerCredential(int Pid, uint Uid, uint Gid, IReadOnlyList<uint> Groups);
 
 /// <summary>
 /// Reads SO_PEERCRED for every connection to the Unix socket and keeps it by connection id for the call gate.
@@ -18,6 +21,7 @@ internal sealed class LocalPeers
 {
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
+    private const int SoPeerGroups = 59;
 
     private readonly ConcurrentDictionary<string, PeerCredential?> _peers = new(StringComparer.Ordinal);
 
@@ -44,9 +48,13 @@ internal sealed class LocalPeers
         Span<byte> ucred = stackalloc byte[12];
         try
         {
-            return socket.GetRawSocketOption(SolSocket, SoPeerCred, ucred) == 12
-                ? new PeerCredential(BinaryPrimitives.ReadInt32LittleEndian(ucred), BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..]), BinaryPrimitives.ReadUInt32LittleEndian(ucred[8..]))
-                : null;
+            if (socket.GetRawSocketOption(SolSocket, SoPeerCred, ucred) != 12)
+            {
+                return null;
+            }
+
+            var pid = BinaryPrimitives.ReadInt32LittleEndian(ucred);
+            return new PeerCredential(pid, BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..]), BinaryPrimitives.ReadUInt32LittleEndian(ucred[8..]), Groups(socket, pid));
         }
         catch (SocketException)
         {
@@ -72,23 +80,35 @@ internal sealed class LocalPeers
         }
     }
 
-    /// <summary>True when the peer's primary or supplementary groups (from /proc) include <paramref name="gid"/>.</summary>
-    public static bool InGroup(PeerCredential peer, uint gid)
-    {
-        if (peer.Gid == gid)
-        {
-            return true;
-        }
+    /// <summary>True when the peer's primary or supplementary groups include <paramref name="gid"/>.</summary>
+    public static bool InGroup(PeerCredential peer, uint gid) => peer.Gid == gid || peer.Groups.Contains(gid);
 
+    /// <summary>
+    /// The peer's supplementary groups as the kernel recorded them at connect (SO_PEERGROUPS, Linux 4.13+); on older
+    /// kernels, read from /proc at connect time.
+    /// </summary>
+    private static uint[] Groups(Socket socket, int pid)
+    {
+        var buffer = new byte[4 * 1024];
         try
         {
-            var groups = File.ReadLines($"/proc/{peer.Pid}/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal));
-            return groups is not null && groups["Groups:".Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
-                .Any(g => uint.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var member) && member == gid);
+            var length = socket.GetRawSocketOption(SolSocket, SoPeerGroups, buffer);
+            return Enumerable.Range(0, length / 4).Select(i => BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(i * 4))).ToArray();
         }
-        catch (IOException)
+        catch (SocketException)
         {
-            return false;
+            try
+            {
+                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal)) ?? "Groups:";
+                return line["Groups:".Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+                    .Select(g => uint.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var member) ? member : uint.MaxValue)
+                    .Where(g => g != uint.MaxValue)
+                    .ToArray();
+            }
+            catch (IOException)
+            {
+                return [];
+            }
         }
     }
 }

@@ -7,16 +7,18 @@ using V1 = NodeAgent.Contracts.V1;
 namespace NodeAgent.Security;
 
 /// <summary>
-/// When Security:ReleasePublicKey is set, an Apply must carry a release manifest signed by that key, and its target
-/// version and every file digest must be in the manifest. Checksums prove the bytes arrived intact; the signature
-/// proves the release team chose them.
+/// When Security:ReleasePublicKey is set, an Apply must carry an unexpired release manifest signed by that key, for
+/// its target version, listing every (component, file role, digest) it installs. Checksums prove the bytes arrived
+/// intact; the signature proves the release team chose them, for that slot, until the expiry.
 /// </summary>
 internal sealed class ReleaseKey : IDisposable
 {
     private readonly ECDsa? _key;
+    private readonly TimeProvider _time;
 
-    public ReleaseKey(AgentOptions options)
+    public ReleaseKey(AgentOptions options, TimeProvider time)
     {
+        _time = time;
         if (options.Security.ReleasePublicKey is { Length: > 0 } path)
         {
             _key = Load(path);
@@ -76,10 +78,15 @@ internal sealed class ReleaseKey : IDisposable
             throw new AgentException(AgentErrorKind.PermissionDenied, $"signed_manifest: it is for version {manifest.Version}, not the requested {Validation.InputRules.Shorten(request.TargetVersion)}");
         }
 
-        var unsigned = request.Files.Where(f => !manifest.Artifacts.Any(a => a.Sha256 == f.Sha256)).Select(f => f.Role).ToList();
+        if (manifest.Expires <= _time.GetUtcNow())
+        {
+            throw new AgentException(AgentErrorKind.PermissionDenied, $"signed_manifest: the signature expired at {manifest.Expires:u}; sign the plan again");
+        }
+
+        var unsigned = request.Files.Where(f => !manifest.Allows(request.Component, f.Role, f.Sha256)).Select(f => f.Role).ToList();
         if (unsigned.Count > 0)
         {
-            throw new AgentException(AgentErrorKind.PermissionDenied, $"signed_manifest: the digest for {string.Join(", ", unsigned.Select(r => Validation.InputRules.Shorten(r)))} is not in the signed manifest");
+            throw new AgentException(AgentErrorKind.PermissionDenied, $"signed_manifest: it does not list {string.Join(", ", unsigned.Select(r => $"{Validation.InputRules.Shorten(request.Component)} {Validation.InputRules.Shorten(r)}"))} with the requested digest");
         }
     }
 

@@ -11,9 +11,10 @@ namespace NodeAgent.Security;
 /// files' size and modification time and reloads them when they changed, so rotated certificates take effect
 /// without a restart. A file caught half-written keeps the previous material in use until it loads cleanly.
 /// </summary>
-internal sealed partial class ServerTls(AgentOptions options, ILogger<ServerTls> logger)
+internal sealed partial class ServerTls(AgentOptions options, TimeProvider time, ILogger<ServerTls> logger)
 {
     private readonly Lock _lock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Stamp, string? Reason)> _verdicts = new(StringComparer.Ordinal);
     private Material? _material;
 
     public X509Certificate2 Certificate => Current().Certificate;
@@ -27,6 +28,35 @@ internal sealed partial class ServerTls(AgentOptions options, ILogger<ServerTls>
             LogRejected(client.Subject, reason);
         }
 
+        return reason;
+    }
+
+    /// <summary>
+    /// The per-call check of a connection's certificate: still valid now, and still chained to the CA bundle as it is
+    /// now (a CA removed from the bundle stops its certificates on open connections too). Cached per certificate and
+    /// bundle version.
+    /// </summary>
+    public string? RecheckClient(X509Certificate2 client)
+    {
+        if (client.NotAfter.ToUniversalTime() <= time.GetUtcNow().UtcDateTime)
+        {
+            return $"certificate \"{client.Subject}\" expired at {client.NotAfter.ToUniversalTime():u}";
+        }
+
+        var stamp = Current().Stamp;
+        var key = client.Thumbprint;
+        if (_verdicts.TryGetValue(key, out var verdict) && verdict.Stamp == stamp)
+        {
+            return verdict.Reason;
+        }
+
+        if (_verdicts.Count > 10_000)
+        {
+            _verdicts.Clear();
+        }
+
+        var reason = CheckClient(client);
+        _verdicts[key] = (stamp, reason);
         return reason;
     }
 

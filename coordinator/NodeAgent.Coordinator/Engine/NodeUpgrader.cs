@@ -15,7 +15,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// </summary>
 internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
 {
-    private readonly Lazy<byte[]> _manifest = new(() => plan.Manifest.ToCanonicalBytes());
+    private readonly Lazy<byte[]> _manifest = new(() => plan.Signature is { } signature ? plan.ManifestUntil(signature.Expires).ToCanonicalBytes() : []);
 
     public async Task<NodeOutcome> UpgradeAsync(PlanNode node, CancellationToken cancellationToken)
     {
@@ -134,9 +134,9 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             request.Files.Add(new TargetFile { Role = role, Sha256 = plan.Artifact(artifact).Sha256 });
         }
 
-        if (!plan.Signature.IsEmpty)
+        if (plan.Signature is { } signature)
         {
-            request.SignedManifest = new SignedManifest { Manifest = ByteString.CopyFrom(_manifest.Value), Signature = ByteString.CopyFrom(plan.Signature.Span) };
+            request.SignedManifest = new SignedManifest { Manifest = ByteString.CopyFrom(_manifest.Value), Signature = ByteString.CopyFrom(signature.Value.Span) };
         }
 
         return request;

@@ -65,6 +65,9 @@ internal sealed record RolloutPolicy(
     bool RollbackOnFailure,
     IReadOnlyList<string> Phases);
 
+/// <summary>The plan's release signature: until when it is valid, and the signature itself.</summary>
+internal sealed record PlanSignature(DateTimeOffset Expires, ReadOnlyMemory<byte> Value);
+
 /// <summary>A validated rollout plan.</summary>
 internal sealed record Plan(
     string Rollout,
@@ -75,10 +78,16 @@ internal sealed record Plan(
     RolloutPolicy Policy,
     string Digest,
     ClientTlsFiles? Tls = null,
-    ReadOnlyMemory<byte> Signature = default)
+    PlanSignature? Signature = null)
 {
-    /// <summary>What the release key signs: the target version and every artifact's name and digest.</summary>
-    public ReleaseManifest Manifest => new(TargetVersion, Artifacts.Select(a => new ManifestEntry(a.Name, a.Sha256)).ToList());
+    /// <summary>What the release key signs: the target version, an expiry, and every (component, file role, digest) the plan installs.</summary>
+    public ReleaseManifest ManifestUntil(DateTimeOffset expires) => new(
+        TargetVersion,
+        expires,
+        Components.Values.SelectMany(list => list)
+            .SelectMany(c => c.Files.Select(f => new ManifestFile(c.Name, f.Key, Artifact(f.Value).Sha256)))
+            .Distinct()
+            .ToList());
 
     public PlanArtifact Artifact(string name) => Artifacts.First(a => a.Name == name);
 

@@ -99,21 +99,32 @@ internal static partial class PlanLoader
         return paths.Count == 3 ? new ClientTlsFiles(paths[0], paths[1], paths[2]) : null;
     }
 
-    private static ReadOnlyMemory<byte> ReadSignature(YamlCursor cursor, YamlMappingNode? root)
+    private static PlanSignature? ReadSignature(YamlCursor cursor, YamlMappingNode? root)
     {
-        if (cursor.Text(root, "", "signature", false) is not { } text)
+        var node = YamlCursor.Child(root, "signature");
+        if (node is null)
         {
-            return default;
+            return null;
+        }
+
+        var signature = cursor.Mapping(node, "signature", true, "expires", "value");
+        var expiresText = cursor.Text(signature, "signature", "expires", true);
+        var value = cursor.Text(signature, "signature", "value", true);
+        DateTimeOffset expires = default;
+        if (expiresText is not null && !DateTimeOffset.TryParseExact(expiresText, "yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out expires))
+        {
+            cursor.Error(YamlCursor.Child(signature, "expires"), "signature.expires", $"\"{YamlCursor.Shorten(expiresText)}\" is not a UTC time such as 2026-12-05T10:00:00Z");
+            expiresText = null;
         }
 
         var bytes = new byte[64];
-        if (!Convert.TryFromBase64String(text, bytes, out var written) || written != 64)
+        if (value is not null && (!Convert.TryFromBase64String(value, bytes, out var written) || written != 64))
         {
-            cursor.Error(YamlCursor.Child(root, "signature"), "signature", "must be the base64 ECDSA P-256 signature that nodeagent-coordinator sign prints (64 bytes)");
-            return default;
+            cursor.Error(YamlCursor.Child(signature, "value"), "signature.value", "must be the base64 ECDSA P-256 signature that nodeagent-coordinator sign prints (64 bytes)");
+            value = null;
         }
 
-        return bytes;
+        return expiresText is not null && value is not null ? new PlanSignature(expires, bytes) : null;
     }
 
     private static bool IsLocal(string address)

@@ -18,7 +18,8 @@ internal sealed partial class YamlCursor(string file)
     {
         var line = node is null ? 1 : node.Start.Line;
         var column = node is null ? 1 : node.Start.Column;
-        _errors.Add($"{file}:{line}:{column}: {key}: {problem}");
+        // Keys and values come from the file: escape control characters wherever they appear, keys included.
+        _errors.Add(Escape($"{file}:{line}:{column}: {key}: {problem}"));
     }
 
     /// <summary>The mapping at <paramref name="key"/>, reporting keys that are not in <paramref name="allowed"/>.</summary>
@@ -202,8 +203,9 @@ internal sealed partial class YamlCursor(string file)
 
     public static string Join(string parent, string name) => parent.Length == 0 ? name : $"{parent}.{name}";
 
-    public static string Shorten(string value) =>
-        string.Concat((value.Length > 60 ? value[..60] + "…" : value).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    public static string Shorten(string value) => Escape(value.Length > 60 ? value[..60] + "…" : value);
+
+    private static string Escape(string value) => string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)$")]
     private static partial Regex DurationPattern();

@@ -5,33 +5,40 @@ using System.Text.RegularExpressions;
 
 namespace NodeAgent.Contracts.Security;
 
-/// <summary>One artifact of a release: its name and SHA-256 digest.</summary>
-public sealed record ManifestEntry(string Name, string Sha256);
+/// <summary>One file a release may install: which component, which of its file roles, and the content's SHA-256.</summary>
+public sealed record ManifestFile(string Component, string Role, string Sha256);
 
 /// <summary>
-/// What a release key signs: the target version and the name and digest of every artifact. Its canonical text is
-/// the signed bytes, so signer and verifier never disagree about encoding:
+/// What a release key signs: the target version, when the signature stops being accepted, and every
+/// (component, file role, digest) the release may install. Binding the slot stops a signed artifact from being
+/// installed in another component's place; the expiry stops an old signed release from being replayed forever.
+/// Its canonical text is the signed bytes, so signer and verifier never disagree about encoding:
 /// <code>
 /// nodeagent-release-manifest v1
 /// version v1.17.0
-/// artifact kubelet-v1.17.0 &lt;sha256&gt;
+/// expires 2026-12-05T10:00:00Z
+/// file kubelet binary &lt;sha256&gt;
 /// </code>
-/// Artifacts are sorted by name (ordinal); lines end with "\n". Signatures are ECDSA P-256 over SHA-256 in IEEE
-/// P1363 form.
+/// File lines are sorted (ordinal) and unique; lines end with "\n". Signatures are ECDSA P-256 over SHA-256 in
+/// IEEE P1363 form.
 /// </summary>
-public sealed partial record ReleaseManifest(string Version, IReadOnlyList<ManifestEntry> Artifacts)
+public sealed partial record ReleaseManifest(string Version, DateTimeOffset Expires, IReadOnlyList<ManifestFile> Files)
 {
     /// <summary>Largest manifest text accepted.</summary>
     public const int MaxBytes = 64 * 1024;
 
     private const string Header = "nodeagent-release-manifest v1";
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 
     public byte[] ToCanonicalBytes()
     {
-        var text = new StringBuilder().Append(Header).Append('\n').Append("version ").Append(Version).Append('\n');
-        foreach (var entry in Artifacts.OrderBy(a => a.Name, StringComparer.Ordinal))
+        var text = new StringBuilder()
+            .Append(Header).Append('\n')
+            .Append("version ").Append(Version).Append('\n')
+            .Append("expires ").Append(Expires.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)).Append('\n');
+        foreach (var line in Files.Select(f => $"file {f.Component} {f.Role} {f.Sha256}\n").Distinct().Order(StringComparer.Ordinal))
         {
-            text.Append("artifact ").Append(entry.Name).Append(' ').Append(entry.Sha256).Append('\n');
+            text.Append(line);
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());
@@ -39,9 +46,12 @@ public sealed partial record ReleaseManifest(string Version, IReadOnlyList<Manif
 
     public byte[] Sign(ECDsa key) => key.SignData(ToCanonicalBytes(), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
+    /// <summary>True when the manifest lets <paramref name="component"/>'s <paramref name="role"/> file become <paramref name="sha256"/>.</summary>
+    public bool Allows(string component, string role, string sha256) => Files.Contains(new ManifestFile(component, role, sha256));
+
     /// <summary>
-    /// Parses canonical manifest text and checks its signature. Throws <see cref="FormatException"/> with the reason
-    /// when the text is not canonical or the signature does not verify with <paramref name="publicKey"/>.
+    /// Checks the signature over the exact bytes, then parses them. Throws <see cref="FormatException"/> with the
+    /// reason when the signature does not verify with <paramref name="publicKey"/> or the text is not canonical.
     /// </summary>
     public static ReleaseManifest Verify(ReadOnlySpan<byte> manifest, ReadOnlySpan<byte> signature, ECDsa publicKey)
     {
@@ -58,7 +68,7 @@ public sealed partial record ReleaseManifest(string Version, IReadOnlyList<Manif
         var parsed = Parse(Encoding.UTF8.GetString(manifest));
         if (!parsed.ToCanonicalBytes().AsSpan().SequenceEqual(manifest))
         {
-            throw new FormatException("the release manifest is not in canonical form (sorted artifacts, one per line, \\n line ends)");
+            throw new FormatException("the release manifest is not in canonical form (sorted unique file lines, \\n line ends)");
         }
 
         return parsed;
@@ -67,7 +77,7 @@ public sealed partial record ReleaseManifest(string Version, IReadOnlyList<Manif
     private static ReleaseManifest Parse(string text)
     {
         var lines = text.Split('\n');
-        if (lines.Length < 3 || lines[0] != Header || lines[^1].Length != 0)
+        if (lines.Length < 4 || lines[0] != Header || lines[^1].Length != 0)
         {
             throw new FormatException($"the release manifest must start with \"{Header}\" and end with a line break");
         }
@@ -78,24 +88,30 @@ public sealed partial record ReleaseManifest(string Version, IReadOnlyList<Manif
             throw new FormatException("the release manifest's second line must be \"version <version>\"");
         }
 
-        var entries = new List<ManifestEntry>();
-        for (var i = 2; i < lines.Length - 1; i++)
+        if (!lines[2].StartsWith("expires ", StringComparison.Ordinal)
+            || !DateTimeOffset.TryParseExact(lines[2]["expires ".Length..], TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
         {
-            var match = ArtifactLine().Match(lines[i]);
-            if (!match.Success)
-            {
-                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {i + 1} of the release manifest must be \"artifact <name> <sha256>\""));
-            }
-
-            entries.Add(new ManifestEntry(match.Groups[1].Value, match.Groups[2].Value));
+            throw new FormatException($"the release manifest's third line must be \"expires <{TimeFormat}>\"");
         }
 
-        return new ReleaseManifest(version.Groups[1].Value, entries);
+        var files = new List<ManifestFile>();
+        for (var i = 3; i < lines.Length - 1; i++)
+        {
+            var match = FileLine().Match(lines[i]);
+            if (!match.Success)
+            {
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {i + 1} of the release manifest must be \"file <component> <role> <sha256>\""));
+            }
+
+            files.Add(new ManifestFile(match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value));
+        }
+
+        return new ReleaseManifest(version.Groups[1].Value, expires, files);
     }
 
     [GeneratedRegex(@"^version (v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]{1,48})?)$")]
     private static partial Regex VersionLine();
 
-    [GeneratedRegex("^artifact ([A-Za-z0-9][A-Za-z0-9._+-]{0,127}) ([0-9a-f]{64})$")]
-    private static partial Regex ArtifactLine();
+    [GeneratedRegex("^file ([a-z0-9][a-z0-9-]{0,127}) ([a-z0-9][a-z0-9-]{0,127}) ([0-9a-f]{64})$")]
+    private static partial Regex FileLine();
 }

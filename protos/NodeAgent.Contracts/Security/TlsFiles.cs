@@ -56,7 +56,11 @@ public static class TlsFiles
 
         if (chain.Build(certificate))
         {
-            return null;
+            // A certificate without the extension would pass the policy check for any purpose: require it.
+            var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<Oid>());
+            return usages.Any(u => u.Value == purpose)
+                ? null
+                : $"certificate \"{certificate.Subject}\" is not acceptable: it has no extended key usage {(purpose == ClientAuth ? "clientAuth" : "serverAuth")}";
         }
 
         var reasons = chain.ChainStatus.Select(s => s.Status).Distinct().Select(Describe);

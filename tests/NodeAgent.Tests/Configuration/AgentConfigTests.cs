@@ -88,6 +88,48 @@ public sealed class AgentConfigTests : IDisposable
     }
 
     [Fact]
+    public void Load_SecurityProblems_EveryKeyNamed()
+    {
+        var path = Write("security.yaml", $$"""
+            listeners:
+              tcp:
+                enabled: true
+                address: 0.0.0.0
+            security:
+              tls:
+                certificate: /nonexistent/agent.pem
+                key: relative/agent.key
+              plaintextRole: root
+              roleMapping:
+                - { ou: ops, cn: alice, role: operator }
+                - { uri: "spiffe://x", role: superuser }
+              socketGroup: no-such-group-{{Guid.NewGuid():N}}
+              releasePublicKey: {{Write("not-a-key.pem", "hello")}}
+            limits:
+              mutatingCallsPerMinute: 0
+            {{Component("kubelet", "/usr/bin/kubelet")}}
+            """);
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        foreach (var expected in new[]
+        {
+            "Security:Tls:Certificate: /nonexistent/agent.pem does not exist (the TCP listener requires mutual TLS)",
+            "Security:Tls:Key: must be an absolute path",
+            "Security:Tls:ClientCa: must be an absolute path",
+            "Security:PlaintextRole: \"root\" is not a role",
+            "Security:RoleMapping:0: set exactly one of Ou, Cn and Uri",
+            "Security:RoleMapping:1:Role: \"superuser\" is not a role",
+            "Security:SocketGroup: no group",
+            "Security:ReleasePublicKey: ",
+            "Limits:MutatingCallsPerMinute: must be positive, not 0",
+        })
+        {
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Load_NotANumber_NamesTheKey()
     {
         var path = Write("num.yaml", "store:\n  maxArtifactBytes: lots\n" + Component("kubelet", "/usr/bin/kubelet"));

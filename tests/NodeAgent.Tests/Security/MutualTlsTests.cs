@@ -139,6 +139,50 @@ public sealed class MutualTlsTests
     }
 
     [Fact]
+    public async Task StreamingReflection_IsGatedLikeEveryOtherCall()
+    {
+        await using var node = await TestNode.StartAsync(Tls());
+        var outcomes = new List<StatusCode>();
+        foreach (var role in new[] { "peer", "monitor" })
+        {
+            var (_, channel) = SecureClient.Open(node, node.Pki!.Client($"reflect-{role}", role));
+            using (channel)
+            {
+                var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel);
+                outcomes.Add(await StatusOf(async () =>
+                {
+                    using var call = reflection.ServerReflectionInfo();
+                    await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+                    await call.RequestStream.CompleteAsync();
+                    while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                    {
+                    }
+                }));
+            }
+        }
+
+        Assert.Equal([StatusCode.PermissionDenied, StatusCode.OK], outcomes);
+    }
+
+    [Fact]
+    public async Task CaRemovedFromTheBundle_StopsCallsOnConnectionsAlreadyOpen()
+    {
+        await using var node = await TestNode.StartAsync(Tls());
+        var pki = node.Pki!;
+        var (client, channel) = SecureClient.Open(node, pki.Client("long-lived", "operator"));
+        using (channel)
+        {
+            Assert.Equal(StatusCode.OK, await StatusOf(() => client.GetInfoAsync(new GetInfoRequest()).ResponseAsync));
+            var (_, otherCa) = pki.Foreign("unrelated", "monitor");
+            File.Copy(otherCa, pki.CaBundle, overwrite: true);
+
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.GetInfoAsync(new GetInfoRequest()).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+            Assert.Contains("not issued by the configured CA", refused.Status.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task RoleMapping_ByCommonNameAndUri_ReplacesTheOuDefault()
     {
         await using var node = await TestNode.StartAsync(Tls("""

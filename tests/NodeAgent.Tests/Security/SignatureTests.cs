@@ -27,7 +27,8 @@ public sealed class SignatureTests : IDisposable
 
     private string PrivateKey => _keys.Combine("release.key");
 
-    public static TheoryData<string> BadSignatures => ["unsigned", "signed by another key", "for another version", "digest not listed", "not canonical", "signature of garbage"];
+    public static TheoryData<string> BadSignatures =>
+        ["unsigned", "signed by another key", "for another version", "listed for another component", "listed for another role", "expired", "not canonical", "signature of garbage"];
 
     [Theory]
     [MemberData(nameof(BadSignatures))]
@@ -38,14 +39,17 @@ public sealed class SignatureTests : IDisposable
         var request = ApplyOf(digest);
         using var release = Load(PrivateKey);
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var good = new ReleaseManifest("v1.17.0", [new ManifestEntry("kubelet-v1.17.0", digest)]);
+        var expires = TimeProvider.System.GetUtcNow().AddDays(1);
+        var good = new ReleaseManifest("v1.17.0", expires, [new ManifestFile("kubelet", "binary", digest)]);
         request.SignedManifest = flaw switch
         {
             "unsigned" => null,
             "signed by another key" => Signed(good, stranger),
             "for another version" => Signed(good with { Version = "v1.18.0" }, release),
-            "digest not listed" => Signed(new ReleaseManifest("v1.17.0", [new ManifestEntry("kubelet-v1.17.0", new string('0', 64))]), release),
-            "not canonical" => SignedBytes(Encoding.UTF8.GetBytes($"nodeagent-release-manifest v1\r\nversion v1.17.0\r\nartifact kubelet-v1.17.0 {digest}\r\n"), release),
+            "listed for another component" => Signed(good with { Files = [new ManifestFile("kube-proxy", "binary", digest)] }, release),
+            "listed for another role" => Signed(good with { Files = [new ManifestFile("kubelet", "config", digest)] }, release),
+            "expired" => Signed(good with { Expires = TimeProvider.System.GetUtcNow().AddMinutes(-1) }, release),
+            "not canonical" => SignedBytes(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good.ToCanonicalBytes()).Replace("\n", "\r\n", StringComparison.Ordinal)), release),
             _ => new SignedManifest { Manifest = ByteString.CopyFrom(good.ToCanonicalBytes()), Signature = ByteString.CopyFrom(new byte[7]) },
         };
         var before = DiskSnapshot.Take(node);
@@ -86,8 +90,8 @@ public sealed class SignatureTests : IDisposable
         var manifestPath = node.Dir.Combine("release.manifest");
         var sign = await CoordinatorAsync("sign", planPath, "--key", PrivateKey, "--manifest-out", manifestPath);
         Assert.True(sign.ExitCode == 0, sign.Err);
-        var signatureLine = sign.Out.Split('\n').Single(l => l.StartsWith("signature: ", StringComparison.Ordinal));
-        await File.AppendAllTextAsync(planPath, signatureLine + "\n");
+        var section = sign.Out[sign.Out.IndexOf("signature:", StringComparison.Ordinal)..];
+        await File.AppendAllTextAsync(planPath, section);
 
         var journal = node.Dir.Combine("journal.db");
         var stage = await CoordinatorAsync("--journal", journal, "stage", planPath);
@@ -98,7 +102,7 @@ public sealed class SignatureTests : IDisposable
 
         // The same manifest and signature through agentctl, for a hand-run apply.
         await node.CtlAsync("rollback", "kubelet", "--id", "back-1");
-        var signature = signatureLine["signature: ".Length..].Trim();
+        var signature = section.Split('\n').Single(l => l.StartsWith("  value: ", StringComparison.Ordinal))["  value: ".Length..].Trim();
         var applied = await node.CtlAsync("apply", "kubelet", "--id", "by-hand-1", "--version", "v1.17.0", "--file", $"binary={TestNode.Digest(artifact)}",
             "--manifest", manifestPath, "--signature", signature);
         Assert.True(applied.ExitCode == 0, applied.Err + applied.Out);
