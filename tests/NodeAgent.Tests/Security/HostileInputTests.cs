@@ -205,7 +205,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         await call.ResponseAsync;
     }
 
-    private static async Task DrainAsync<T>(AsyncServerStreamingCall<T> call)
+    internal static async Task DrainAsync<T>(AsyncServerStreamingCall<T> call)
     {
         using (call)
         {

@@ -193,10 +193,10 @@ public sealed class RandomInputTests(ITestOutputHelper output)
         6 => client.WriteMarkerAsync(new WriteMarkerRequest { OperationId = c.Id, Component = c.Component, OldVersion = c.Name, TargetVersion = c.Version }).ResponseAsync,
         7 => client.ClearMarkerAsync(new ClearMarkerRequest { OperationId = c.Id, Component = Unrunnable(c.Component) }).ResponseAsync,
         8 => StageAsync(client, c),
-        9 => Drain(client.ReadArtifact(new ReadArtifactRequest { Sha256 = c.Digest, Offset = c.Offset })),
+        9 => HostileInputTests.DrainAsync(client.ReadArtifact(new ReadArtifactRequest { Sha256 = c.Digest, Offset = c.Offset })),
         10 => client.VerifyArtifactAsync(new VerifyArtifactRequest { Sha256 = c.Digest }).ResponseAsync,
         11 => client.GetOperationAsync(new GetOperationRequest { OperationId = c.Id }).ResponseAsync,
-        12 => Drain(client.WatchOperation(new WatchOperationRequest { OperationId = c.Id, FromSequence = c.Offset })),
+        12 => HostileInputTests.DrainAsync(client.WatchOperation(new WatchOperationRequest { OperationId = c.Id, FromSequence = c.Offset })),
         13 => client.ListOperationsAsync(new ListOperationsRequest { Component = c.Component, Limit = c.Limit }).ResponseAsync,
         14 => client.GetMarkerAsync(new GetMarkerRequest { Component = c.Component }).ResponseAsync,
         _ => client.ListAuditEntriesAsync(new ListAuditEntriesRequest { Caller = c.Name, OperationId = c.Id, Limit = c.Limit }).ResponseAsync,
@@ -212,15 +212,5 @@ public sealed class RandomInputTests(ITestOutputHelper output)
         await call.RequestStream.WriteAsync(new StageArtifactRequest { Chunk = ByteString.CopyFromUtf8(c.Version) });
         await call.RequestStream.CompleteAsync();
         await call.ResponseAsync;
-    }
-
-    private static async Task Drain<T>(Grpc.Core.AsyncServerStreamingCall<T> call)
-    {
-        using (call)
-        {
-            while (await call.ResponseStream.MoveNext(CancellationToken.None))
-            {
-            }
-        }
     }
 }

@@ -93,6 +93,7 @@ public sealed class SignatureTests : IDisposable
         var section = sign.Out[sign.Out.IndexOf("signature:", StringComparison.Ordinal)..];
         await File.AppendAllTextAsync(planPath, section);
 
+        await Operations.ApplyTests.HealthyStatusAsync(node, "kubelet");
         var journal = node.Dir.Combine("journal.db");
         var stage = await CoordinatorAsync("--journal", journal, "stage", planPath);
         Assert.True(stage.ExitCode == 0, stage.Err + stage.Out);
