@@ -13,6 +13,7 @@ using NodeAgent.Components;
 using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Health;
+using NodeAgent.Logging;
 using NodeAgent.Operations;
 using NodeAgent.Security;
 using NodeAgent.Services;
@@ -33,14 +34,15 @@ internal static partial class AgentApp
         builder.Configuration.Sources.Clear();
         builder.Services.AddSystemd();
         builder.Services.AddWindowsService();
-        builder.Services.AddSerilog((services, logging) => logging
-            .ReadFrom.Services(services)
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
-            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+        builder.Services.AddSerilog((services, logging) => LogTargets.Apply(
+            logging
+                .ReadFrom.Services(services)
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .Enrich.FromLogContext(),
+            options.Logging.Target));
         var stateLock = StateDirLock.Acquire(options.StateDir);
         builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);
@@ -108,6 +110,7 @@ internal static partial class AgentApp
         // Recovery is registered before anything else that starts, and the server starts after all hosted services.
         services.AddHostedService<CrashRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<ComponentMonitor>());
+        services.AddHostedService<SystemdWatchdog>();
 
         services.AddSingleton<LocalPeers>();
         services.AddSingleton<ServerTls>();

@@ -22,9 +22,17 @@ internal sealed class AgentOptions
 
     public SecurityOptions Security { get; set; } = new();
 
+    public LoggingOptions Logging { get; set; } = new();
+
     public LimitOptions Limits { get; set; } = new();
 
     public TestingOptions Testing { get; set; } = new();
+}
+
+internal sealed class LoggingOptions
+{
+    /// <summary>"auto" (default), "journal", "stderr" or "console"; see LogTargets.</summary>
+    public string Target { get; set; } = "auto";
 }
 
 /// <summary>Who may call the agent and what it trusts. See the README's "Security model".</summary>

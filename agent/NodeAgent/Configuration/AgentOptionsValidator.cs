@@ -21,6 +21,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         CheckListeners(errors, options.Listeners);
         CheckSecurity(errors, options);
         CheckLimits(errors, options.Limits);
+        if (options.Logging.Target is not ("auto" or "journal" or "stderr" or "console"))
+        {
+            errors.Add($"Logging:Target: must be auto, journal, stderr or console, not \"{options.Logging.Target}\"");
+        }
         CheckStore(errors, options.Store);
         CheckHealth(errors, options.Health);
         CheckComponents(errors, options);
