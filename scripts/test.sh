@@ -4,12 +4,21 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 results="$root/artifacts/test-results"
-"$root/scripts/prereqs.sh" || exit 1
+"$root/scripts/prereqs.sh" systemd-container || exit 1
 
 rm -rf "$results"
 echo "== build (Release, warnings as errors)"
 if ! dotnet build "$root/NodeAgent.sln" -c Release -v q -nologo -clp:ErrorsOnly; then
   echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+mkdir -p "$root/artifacts"
+echo "== packages (NativeAOT, .deb) for the real-systemd tests"
+if ! "$root/packaging/build.sh" >"$root/artifacts/package-build.log" 2>&1; then
+  cat "$root/artifacts/package-build.log"
+  echo "package build failed"
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
