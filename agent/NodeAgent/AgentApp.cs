@@ -102,6 +102,10 @@ internal static partial class AgentApp
         {
             services.AddSingleton<IServiceManager, ProcessServiceManager>();
         }
+        else if (options.ServiceManager == "windows" && OperatingSystem.IsWindows())
+        {
+            services.AddSingleton<IServiceManager, WindowsServiceManager>();
+        }
         else
         {
             services.AddSingleton<IServiceManager, SystemdServiceManager>();

@@ -9,7 +9,7 @@ internal sealed class AgentOptions
     /// <summary>Directory holding the store, the journal and backups. Must be absolute.</summary>
     public string StateDir { get; set; } = "/var/lib/nodeagent";
 
-    /// <summary>"systemd" (default) or "process" (the agent supervises each component's command itself).</summary>
+    /// <summary>"systemd" (default), "windows" (the Service Control Manager), or "process" (the agent supervises each component's command itself).</summary>
     public string ServiceManager { get; set; } = "systemd";
 
     public ListenerOptions Listeners { get; set; } = new();

@@ -13,9 +13,13 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
     {
         var errors = new List<string>();
         CheckAbsolute(errors, "StateDir", options.StateDir);
-        if (options.ServiceManager is not ("systemd" or "process"))
+        if (options.ServiceManager is not ("systemd" or "process" or "windows"))
         {
-            errors.Add($"ServiceManager: must be \"systemd\" or \"process\", not \"{options.ServiceManager}\"");
+            errors.Add($"ServiceManager: must be \"systemd\" or \"process\" (or \"windows\" on Windows), not \"{options.ServiceManager}\"");
+        }
+        else if ((options.ServiceManager == "windows") != OperatingSystem.IsWindows() && options.ServiceManager != "process")
+        {
+            errors.Add($"ServiceManager: \"{options.ServiceManager}\" does not run on this operating system; use \"{(OperatingSystem.IsWindows() ? "windows" : "systemd")}\" or \"process\"");
         }
 
         CheckListeners(errors, options.Listeners);
