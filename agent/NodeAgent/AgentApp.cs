@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Api;
 using NodeAgent.Components;
@@ -33,6 +34,14 @@ internal static partial class AgentApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Services.AddSystemd();
+        if (!SystemdHelpers.IsSystemdService() && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 })
+        {
+            // sd_notify's rule is "notify when NOTIFY_SOCKET is set"; AddSystemd also wants systemd as the parent
+            // process, which a wrapper (a shell exec, a container runtime, a benchmark) is not.
+            builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
+
         builder.Services.AddWindowsService();
         builder.Services.AddSerilog((services, logging) => LogTargets.Apply(
             logging
