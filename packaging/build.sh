@@ -11,7 +11,7 @@ version="${NODEAGENT_VERSION:-$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$
 "$root/scripts/prereqs.sh" clang zlib1g-dev
 
 work="$out/work"
-rm -rf "$work" "$out/jit"
+rm -rf "$work" "$out/jit" "$out"/nodeagent_*_amd64.deb "$out"/nodeagent-*-linux-x64.tar.gz
 mkdir -p "$work"
 echo "== NativeAOT publish of nodeagent and agentctl $version"
 dotnet publish "$root/agent/NodeAgent" -c Release -r linux-x64 -p:PublishAot=true -p:Version="$version" -o "$work/aot/agent" -v q -nologo

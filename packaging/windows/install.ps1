@@ -35,16 +35,25 @@ Copy-Item -Force (Join-Path $PSScriptRoot 'nodeagent.exe') $program
 if (Test-Path (Join-Path $PSScriptRoot 'agentctl.exe')) { Copy-Item -Force (Join-Path $PSScriptRoot 'agentctl.exe') $program }
 if (-not (Test-Path $config)) { Copy-Item (Join-Path $PSScriptRoot 'agent.yaml') $config }
 
-# State and configuration: SYSTEM and Administrators only, no inheritance from ProgramData.
-& icacls.exe $data /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' | Out-Null
+function Invoke-Checked([string]$what, [scriptblock]$command) {
+    & $command | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "$what failed with exit code $LASTEXITCODE" }
+}
+
+# State and configuration: SYSTEM (S-1-5-18) and Administrators (S-1-5-32-544) only, whatever the system's
+# language, and no inheritance from ProgramData.
+Invoke-Checked 'icacls' { icacls.exe $data /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' }
 
 $binary = '"{0}" --config "{1}"' -f (Join-Path $program 'nodeagent.exe'), $config
-if (Get-Service -Name $name -ErrorAction SilentlyContinue) {
-    & sc.exe config $name binPath= $binary start= auto | Out-Null
+$existing = Get-CimInstance -ClassName Win32_Service -Filter "Name='$name'"
+if ($existing) {
+    # Through CIM rather than sc.exe: Windows PowerShell 5.1 does not pass embedded quotes to native programs intact.
+    $change = Invoke-CimMethod -InputObject $existing -MethodName Change -Arguments @{ PathName = $binary; StartMode = 'Automatic' }
+    if ($change.ReturnValue -ne 0) { throw "updating the service failed with code $($change.ReturnValue)" }
 } else {
     New-Service -Name $name -BinaryPathName $binary -DisplayName 'NodeAgent' -StartupType Automatic `
         -Description 'In-place Kubernetes node upgrades without restarting containers' | Out-Null
 }
 # Restart after 5 s, 5 s, then 30 s; forget failures after a day.
-& sc.exe failure $name reset= 86400 actions= restart/5000/restart/5000/restart/30000 | Out-Null
+Invoke-Checked 'sc.exe failure' { sc.exe failure $name reset= 86400 actions= restart/5000/restart/5000/restart/30000 }
 Write-Output "installed in $program; check $config (serviceManager: windows), then: Start-Service $name"

@@ -265,7 +265,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 
             if (file.Mode is not null && !TryParseMode(file.Mode, out _))
             {
-                errors.Add($"{fileKey}:Mode: \"{file.Mode}\" is not an octal mode such as \"0755\"");
+                errors.Add($"{fileKey}:Mode: \"{file.Mode}\" is not an octal mode of permission bits such as \"0755\" (no setuid, setgid or sticky bit)");
             }
         }
 
@@ -308,6 +308,8 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
 
         mode = (UnixFileMode)Convert.ToInt32(text, 8);
-        return true;
+
+        // Permission bits only: no setuid, setgid or sticky bit (the unit's RestrictSUIDSGID refuses them anyway).
+        return (int)mode <= Convert.ToInt32("777", 8);
     }
 }

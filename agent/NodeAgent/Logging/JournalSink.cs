@@ -18,6 +18,9 @@ internal sealed class JournalSink : ILogEventSink, IDisposable
     /// <summary>The journal's datagrams are limited; longer values are cut to keep an event in one datagram.</summary>
     private const int MaxValueBytes = 48 * 1024;
 
+    /// <summary>Properties stop being added past this size, below the default socket send buffer (about 208 KB).</summary>
+    private const int MaxDatagramBytes = 160 * 1024;
+
     private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
     private readonly UnixDomainSocketEndPoint _endpoint;
     private readonly string _identifier;
@@ -56,7 +59,7 @@ internal sealed class JournalSink : ILogEventSink, IDisposable
 
         foreach (var (name, value) in logEvent.Properties)
         {
-            if (FieldName(name) is { } field)
+            if (datagram.Length < MaxDatagramBytes && FieldName(name) is { } field)
             {
                 Field(datagram, field, Text(value));
             }

@@ -8,7 +8,9 @@ namespace NodeAgent.Services;
 
 /// <summary>
 /// Windows services through the Service Control Manager (serviceManager: windows). Compiled everywhere, run only on
-/// Windows; its state mapping (<see cref="WindowsServiceStates"/>) is what the tests here cover.
+/// Windows; its state mapping (<see cref="WindowsServiceStates"/>) is what the tests here cover. Stopping a service
+/// also stops the services that depend on it, and a restart does not start those again (kubelet and kube-proxy have
+/// no dependents on a usual node).
 /// </summary>
 [SupportedOSPlatform("windows")]
 internal sealed partial class WindowsServiceManager(TimeProvider time) : IServiceManager
@@ -100,7 +102,10 @@ internal sealed partial class WindowsServiceManager(TimeProvider time) : IServic
     private static (int State, int ProcessId, int Win32ExitCode, int ServiceExitCode) RawState(ServiceController service)
     {
         service.Refresh();
-        if (!QueryServiceStatusEx(service.ServiceHandle, 0, out var status, Marshal.SizeOf<ServiceStatusProcess>(), out _))
+
+        // Each ServiceHandle read opens a new SCM handle: close it after the one query.
+        using var handle = service.ServiceHandle;
+        if (!QueryServiceStatusEx(handle, 0, out var status, Marshal.SizeOf<ServiceStatusProcess>(), out _))
         {
             throw new ServiceManagerException($"QueryServiceStatusEx {service.ServiceName} failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
         }

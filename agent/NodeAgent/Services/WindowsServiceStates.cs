@@ -18,6 +18,9 @@ internal static class WindowsServiceStates
     /// <summary>ERROR_SERVICE_SPECIFIC_ERROR: the exit code is in dwServiceSpecificExitCode.</summary>
     public const int ServiceSpecificError = 1066;
 
+    /// <summary>ERROR_SERVICE_NEVER_STARTED: stopped, but not because anything failed.</summary>
+    public const int NeverStarted = 1077;
+
     /// <summary>
     /// Maps an SCM state to the systemd-like ActiveState/SubState/Result the rest of the agent reports, so health
     /// checks, rollbacks and messages read the same on both platforms.
@@ -30,12 +33,12 @@ internal static class WindowsServiceStates
             StartPending or ContinuePending => ("activating", state == StartPending ? "start-pending" : "continue-pending"),
             StopPending => ("deactivating", "stop-pending"),
             PausePending or Paused => ("inactive", state == Paused ? "paused" : "pause-pending"),
-            Stopped => (win32ExitCode == 0 ? "inactive" : "failed", "stopped"),
+            Stopped => (win32ExitCode is 0 or NeverStarted ? "inactive" : "failed", "stopped"),
             _ => ("unknown", $"state-{state}"),
         };
         var result = win32ExitCode switch
         {
-            0 => "success",
+            0 or NeverStarted => "success",
             ServiceSpecificError => $"exit-code {serviceExitCode}",
             _ => $"win32-error {win32ExitCode}",
         };

@@ -87,6 +87,19 @@ public sealed class AgentConfigTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("4755")]
+    [InlineData("2755")]
+    [InlineData("1777")]
+    public void Load_SetuidSetgidOrStickyMode_IsRefused(string mode)
+    {
+        var path = Write($"mode-{mode}.yaml", Component("kubelet", "/usr/local/bin/kubelet").Replace("path: /usr/local/bin/kubelet", $"path: /usr/local/bin/kubelet\n        mode: \"{mode}\"", StringComparison.Ordinal));
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.Contains($"Components:0:Files:0:Mode: \"{mode}\" is not an octal mode of permission bits", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_SecurityProblems_EveryKeyNamed()
     {
@@ -182,7 +195,7 @@ public sealed class AgentConfigTests : IDisposable
         await process.WaitForExitAsync();
 
         Assert.Equal(2, process.ExitCode);
-        Assert.Contains("ServiceManager: must be \"systemd\" or \"process\", not \"upstart\"", stderr, StringComparison.Ordinal);
+        Assert.Contains("ServiceManager: must be \"systemd\" or \"process\" (or \"windows\" on Windows), not \"upstart\"", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(socket));
     }
 

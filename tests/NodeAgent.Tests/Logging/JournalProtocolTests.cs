@@ -55,15 +55,16 @@ public sealed class JournalProtocolTests
     public void FieldNames_FollowTheJournalsRules(string property, string? field) => Assert.Equal(field, JournalSink.FieldName(property));
 
     [Theory]
-    [InlineData("auto", null, null, false, "console")]
-    [InlineData("auto", "8:123", null, true, "journal")]
-    [InlineData("auto", null, "abc", true, "journal")]
-    [InlineData("auto", "8:123", null, false, "stderr")]
-    [InlineData("console", "8:123", null, true, "console")]
-    public void LogTarget_Auto_PicksTheJournalOnlyUnderSystemdWithASocket(string target, string? journalStream, string? invocation, bool socket, string expected)
+    [InlineData("auto", null, "8:123", true, "console")]
+    [InlineData("auto", "8:123", "8:123", true, "journal")]
+    [InlineData("auto", "8:123", "8:999", true, "console")]
+    [InlineData("auto", "8:123", "8:123", false, "stderr")]
+    [InlineData("console", "8:123", "8:123", true, "console")]
+    [InlineData("journal", null, null, false, "journal")]
+    public void LogTarget_Auto_PicksTheJournalOnlyWhenStderrIsTheJournalStream(string target, string? journalStream, string? stderr, bool socket, string expected)
     {
-        var environment = new Dictionary<string, string?> { ["JOURNAL_STREAM"] = journalStream, ["INVOCATION_ID"] = invocation };
-        Assert.Equal(expected, LogTargets.Resolve(target, name => environment.GetValueOrDefault(name), _ => socket));
+        var environment = new Dictionary<string, string?> { ["JOURNAL_STREAM"] = journalStream, ["INVOCATION_ID"] = "inherited-from-a-service" };
+        Assert.Equal(expected, LogTargets.Resolve(target, name => environment.GetValueOrDefault(name), _ => socket, () => stderr));
     }
 
     [Fact]

@@ -28,11 +28,17 @@ public sealed class PackageLifecycleTests
         // Some state and a local config change, then the newer package over it.
         await container.MustAsync("sh", "-c", "echo kept > /var/lib/nodeagent/state-marker && echo '# site change' >> /etc/nodeagent/agent.yaml");
         await container.MustAsync("systemctl", "start", PackagedAgentFixture.Unit);
+        var before = await container.PropertyAsync(PackagedAgentFixture.Unit, "MainPID");
         var upgrade = await container.RunAsync("env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--force-confold", "-i", $"{inside}/new.deb");
         Assert.True(upgrade.ExitCode == 0, upgrade.ToString());
         Assert.Equal("99.0.0", (await container.MustAsync("dpkg-query", "-W", "-f=${Version}", "nodeagent")).Out.Trim());
         Assert.Equal("kept", (await container.MustAsync("cat", "/var/lib/nodeagent/state-marker")).Out.Trim());
         Assert.Contains("# site change", (await container.MustAsync("cat", "/etc/nodeagent/agent.yaml")).Out, StringComparison.Ordinal);
+        await Eventually.TrueAsync(
+            async () => await container.PropertyAsync(PackagedAgentFixture.Unit, "SubState") == "running"
+                && await container.PropertyAsync(PackagedAgentFixture.Unit, "MainPID") is var pid && pid != "0" && pid != before,
+            TimeSpan.FromSeconds(60),
+            "the running agent to be restarted on the new binary");
 
         await container.MustAsync("dpkg", "--remove", "nodeagent");
         Assert.Equal("inactive", (await container.RunAsync("systemctl", "is-active", PackagedAgentFixture.Unit)).Out.Trim());

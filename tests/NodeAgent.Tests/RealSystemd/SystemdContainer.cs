@@ -51,45 +51,59 @@ internal sealed class SystemdContainer : IAsyncDisposable
         var dir = new TempDir();
         var layers = dir.Combine("layers");
         var root = dir.Combine("root");
-        var exchange = dir.Combine("exchange");
         Directory.CreateDirectory(layers);
         Directory.CreateDirectory(root);
-        Directory.CreateDirectory(exchange);
-        await Host.RunAsync("mount", "-t", "tmpfs", "-o", "size=3g", "na-layers", layers);
-        Directory.CreateDirectory(Path.Combine(layers, "upper"));
-        Directory.CreateDirectory(Path.Combine(layers, "work"));
-        await Host.RunAsync("mount", "-t", "overlay", "na-root", "-o", $"lowerdir=/,upperdir={layers}/upper,workdir={layers}/work", root);
+        Directory.CreateDirectory(dir.Combine("exchange"));
+        Process? nspawn = null;
+        try
+        {
+            await Host.RunAsync("mount", "-t", "tmpfs", "-o", "size=3g", "na-layers", layers);
+            Directory.CreateDirectory(Path.Combine(layers, "upper"));
+            Directory.CreateDirectory(Path.Combine(layers, "work"));
+            await Host.RunAsync("mount", "-t", "overlay", "na-root", "-o", $"lowerdir=/,upperdir={layers}/upper,workdir={layers}/work", root);
 
-        var start = new ProcessStartInfo("systemd-nspawn") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            "-D", root, "--private-network", "--register=no", "--keep-unit", "-q", $"--bind={exchange}:{ExchangeInside}",
-            "-b", "--", "systemd.firstboot=off", "systemd.unit=multi-user.target",
-        })
-        {
-            start.ArgumentList.Add(arg);
+            var start = new ProcessStartInfo("systemd-nspawn") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (var arg in new[]
+            {
+                "-D", root, "--private-network", "--register=no", "--keep-unit", "-q", $"--bind={dir.Combine("exchange")}:{ExchangeInside}",
+                "-b", "--", "systemd.firstboot=off", "systemd.unit=multi-user.target",
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            nspawn = Process.Start(start)!;
+            nspawn.OutputDataReceived += (_, _) => { };
+            nspawn.ErrorDataReceived += (_, _) => { };
+            nspawn.BeginOutputReadLine();
+            nspawn.BeginErrorReadLine();
+            var init = 0;
+            await Eventually.TrueAsync(() => Task.FromResult((init = FindInit(nspawn.Id)) > 0 || nspawn.HasExited), TimeSpan.FromSeconds(30), "the container's systemd to start");
+            if (nspawn.HasExited)
+            {
+                throw new InvalidOperationException($"systemd-nspawn exited with {nspawn.ExitCode}");
+            }
+
+            var container = new SystemdContainer(dir, nspawn, init);
+            await Eventually.TrueAsync(
+                async () => (await container.RunAsync("systemctl", "is-system-running")).Out.Trim() is "running" or "degraded",
+                TimeSpan.FromSeconds(90),
+                "the container to finish booting");
+            return container;
         }
-
-        var nspawn = Process.Start(start)!;
-        nspawn.OutputDataReceived += (_, _) => { };
-        nspawn.ErrorDataReceived += (_, _) => { };
-        nspawn.BeginOutputReadLine();
-        nspawn.BeginErrorReadLine();
-        var init = 0;
-        await Eventually.TrueAsync(() => Task.FromResult((init = FindInit(nspawn.Id)) > 0 || nspawn.HasExited), TimeSpan.FromSeconds(30), "the container's systemd to start");
-        var container = new SystemdContainer(dir, nspawn, init);
-        if (nspawn.HasExited)
+        catch
         {
-            await container.DisposeAsync();
-            throw new InvalidOperationException($"systemd-nspawn exited with {nspawn.ExitCode}");
-        }
+            // A boot that went wrong half way leaves nothing behind either: no container, no mounts.
+            if (nspawn is { HasExited: false })
+            {
+                nspawn.Kill(entireProcessTree: true);
+                await nspawn.WaitForExitAsync(CancellationToken.None);
+            }
 
-        string state = "";
-        await Eventually.TrueAsync(
-            async () => (state = (await container.RunAsync("systemctl", "is-system-running")).Out.Trim()) is "running" or "degraded",
-            TimeSpan.FromSeconds(90),
-            "the container to finish booting");
-        return container;
+            nspawn?.Dispose();
+            await UnmountAsync(dir);
+            throw;
+        }
     }
 
     /// <summary>Runs a command inside the container (all its namespaces) and returns its output.</summary>
@@ -127,11 +141,19 @@ internal sealed class SystemdContainer : IAsyncDisposable
         }
 
         _nspawn.Dispose();
-        var root = await Host.RunAsync(["umount", "-l", _dir.Combine("root")], check: false);
-        var layers = await Host.RunAsync(["umount", "-l", _dir.Combine("layers")], check: false);
-        if (root.ExitCode == 0 && layers.ExitCode == 0)
+        await UnmountAsync(_dir);
+    }
+
+    /// <summary>Unmounts the overlay and its tmpfs; the directory is removed only when both are gone.</summary>
+    private static async Task UnmountAsync(TempDir dir)
+    {
+        await Host.RunAsync(["umount", "-l", dir.Combine("root")], check: false);
+        await Host.RunAsync(["umount", "-l", dir.Combine("layers")], check: false);
+        var mounted = (await Host.RunAsync(["findmnt", "-n", dir.Combine("root")], check: false)).ExitCode == 0
+            || (await Host.RunAsync(["findmnt", "-n", dir.Combine("layers")], check: false)).ExitCode == 0;
+        if (!mounted)
         {
-            _dir.Dispose();
+            dir.Dispose();
         }
     }
 
@@ -181,7 +203,15 @@ internal static class Host
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish within 3 minutes");
+        }
         var result = new ContainerResult(process.ExitCode, await output, await error);
         if (check && result.ExitCode != 0)
         {

@@ -17,6 +17,7 @@ public sealed class WindowsServiceStatesTests
     [InlineData(WindowsServiceStates.Stopped, 0, 0, 0, false, 0, "inactive", "stopped", "success")]
     [InlineData(WindowsServiceStates.Stopped, 0, WindowsServiceStates.ServiceSpecificError, 3, false, 0, "failed", "stopped", "exit-code 3")]
     [InlineData(WindowsServiceStates.Stopped, 0, 1067, 0, false, 0, "failed", "stopped", "win32-error 1067")]
+    [InlineData(WindowsServiceStates.Stopped, 0, WindowsServiceStates.NeverStarted, 0, false, 0, "inactive", "stopped", "success")]
     [InlineData(WindowsServiceStates.Paused, 4242, 0, 0, false, 0, "inactive", "paused", "success")]
     [InlineData(99, 1, 0, 0, false, 0, "unknown", "state-99", "success")]
     public void ScmStates_MapOntoTheAgentsServiceStatus(int state, int pid, int win32, int specific, bool active, long mainPid, string activeState, string subState, string result)
