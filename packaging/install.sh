@@ -18,7 +18,6 @@ install)
         mv -f "$prefix/lib/nodeagent/$f.new" "$prefix/lib/nodeagent/$f"
         ln -sf "$prefix/lib/nodeagent/$f" "$prefix/bin/$f"
     done
-    install -m 0644 "$here/libMono.Unix.so" "$prefix/lib/nodeagent/libMono.Unix.so"
     sed "s:/usr/bin/nodeagent:$prefix/bin/nodeagent:" "$here/nodeagent.service" > "$unit.new"
     mv -f "$unit.new" "$unit"
     [ -f /etc/nodeagent/agent.yaml ] || install -D -m 0640 "$here/agent.yaml" /etc/nodeagent/agent.yaml

@@ -41,7 +41,7 @@ try
     var figures = new Dictionary<string, double>(StringComparer.Ordinal);
     foreach (var (agent, size, idleOf) in new[]
     {
-        (aot, Run.Size(Path.Combine(aotDir, "nodeagent")) + Run.Size(Path.Combine(aotDir, "libMono.Unix.so")), idleFigures[0]),
+        (aot, Run.Size(Path.Combine(aotDir, "nodeagent")), idleFigures[0]),
         (jitAgent, Run.DirectorySize(Path.GetDirectoryName(jit)!), idleFigures[1]),
     })
     {

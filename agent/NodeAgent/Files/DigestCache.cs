@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Mono.Unix.Native;
+using NodeAgent.Native;
 
 namespace NodeAgent.Files;
 
@@ -36,9 +36,9 @@ internal sealed class DigestCache
     }
 
     private static FileIdentity? Identify(string path) =>
-        Syscall.stat(path, out var stat) == 0
-            ? new FileIdentity(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec, stat.st_ctime, stat.st_ctime_nsec)
+        Libc.Stat(path) is { } stat
+            ? new FileIdentity(stat.Device, stat.Inode, stat.Size, stat.MtimeSeconds, stat.MtimeNanos, stat.CtimeSeconds, stat.CtimeNanos)
             : null;
 
-    private readonly record struct FileIdentity(ulong Device, ulong Inode, long Size, long Mtime, long MtimeNanos, long Ctime, long CtimeNanos);
+    private readonly record struct FileIdentity(ulong Device, ulong Inode, long Size, long Mtime, uint MtimeNanos, long Ctime, uint CtimeNanos);
 }

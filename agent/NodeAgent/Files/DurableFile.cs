@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Mono.Unix.Native;
+using NodeAgent.Native;
 
 namespace NodeAgent.Files;
 
@@ -63,29 +63,10 @@ internal static class DurableFile
     public static void Replace(string source, string target) => File.Move(source, target, overwrite: true);
 
     /// <summary>fsyncs a directory so that renames and unlinks in it survive a crash.</summary>
-    public static void SyncDirectory(string directory)
-    {
-        var fd = Syscall.open(directory, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
-        if (fd < 0)
-        {
-            throw new IOException($"cannot open directory {directory} to sync it: {Stdlib.GetLastError()}");
-        }
-
-        try
-        {
-            if (Syscall.fsync(fd) != 0)
-            {
-                throw new IOException($"cannot sync directory {directory}: {Stdlib.GetLastError()}");
-            }
-        }
-        finally
-        {
-            _ = Syscall.close(fd);
-        }
-    }
+    public static void SyncDirectory(string directory) => Libc.SyncDirectory(directory);
 
     /// <summary>Hard-links <paramref name="existing"/> at <paramref name="link"/>; false when the file systems differ or links are not supported.</summary>
-    public static bool TryHardLink(string existing, string link) => Syscall.link(existing, link) == 0;
+    public static bool TryHardLink(string existing, string link) => Libc.Link(existing, link) == 0;
 
     /// <summary>SHA-256 of a file's content as lowercase hex, streamed.</summary>
     public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
@@ -105,12 +86,7 @@ internal static class DurableFile
     /// <summary>Free bytes available to the agent on the file system holding <paramref name="path"/> (statvfs).</summary>
     public static long FreeBytes(string path)
     {
-        if (Syscall.statvfs(path, out var stat) != 0)
-        {
-            throw new IOException($"statvfs {path} failed: {Stdlib.GetLastError()}");
-        }
-
-        return (long)(stat.f_bavail * stat.f_frsize);
+        return Libc.AvailableBytes(path) ?? throw new IOException($"statvfs {path} failed: {Libc.LastError()}");
     }
 
     /// <summary>True for the errors a full disk or quota raises (ENOSPC, EDQUOT).</summary>

@@ -35,5 +35,5 @@ internal static class LogTargets
 
     /// <summary>"DEVICE:INODE" of file descriptor 2, in JOURNAL_STREAM's format, or null.</summary>
     private static string? StderrIdentity() =>
-        Mono.Unix.Native.Syscall.fstat(2, out var stat) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{stat.st_dev}:{stat.st_ino}") : null;
+        Native.Libc.Stat(2) is { } stat ? string.Create(CultureInfo.InvariantCulture, $"{stat.Device}:{stat.Inode}") : null;
 }

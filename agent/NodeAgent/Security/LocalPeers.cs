@@ -70,14 +70,7 @@ internal sealed class LocalPeers
             return gid;
         }
 
-        try
-        {
-            return (uint)new Mono.Unix.UnixGroupInfo(group).GroupId;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        return Native.Libc.GroupId(group);
     }
 
     /// <summary>True when the peer's primary or supplementary groups include <paramref name="gid"/>.</summary>

@@ -20,9 +20,9 @@ internal static class SocketPermissions
 
     private static void Chown(string path, uint gid)
     {
-        if (Mono.Unix.Native.Syscall.chown(path, (int)Mono.Unix.Native.Syscall.geteuid(), (int)gid) != 0)
+        if (Native.Libc.Chown(path, Native.Libc.GetEuid(), gid) != 0)
         {
-            throw new IOException($"cannot give {path} to group {gid}: {Mono.Unix.Native.Stdlib.GetLastError()}");
+            throw new IOException($"cannot give {path} to group {gid}: {Native.Libc.LastError()}");
         }
     }
 }

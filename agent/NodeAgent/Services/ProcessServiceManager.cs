@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Mono.Unix.Native;
+using NodeAgent.Native;
 using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Store;
@@ -114,7 +114,7 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
             return;
         }
 
-        _ = Syscall.kill((int)pid, Signum.SIGTERM);
+        _ = Libc.Kill((int)pid, Libc.SigTerm);
         var deadline = time.GetUtcNow() + StopGrace;
         while (IsAlive(pid) && time.GetUtcNow() < deadline)
         {
@@ -123,7 +123,7 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
 
         if (IsAlive(pid))
         {
-            _ = Syscall.kill((int)pid, Signum.SIGKILL);
+            _ = Libc.Kill((int)pid, Libc.SigKill);
             while (IsAlive(pid))
             {
                 await Task.Delay(PollInterval, time, cancellationToken);

@@ -1,4 +1,4 @@
-using Mono.Unix.Native;
+using NodeAgent.Native;
 using NodeAgent.Configuration;
 
 namespace NodeAgent.Testing;
@@ -74,7 +74,7 @@ internal sealed class Failpoints
         Console.Error.WriteLine($"failpoint {name}: {action}");
         if (action == "kill")
         {
-            _ = Syscall.kill(Syscall.getpid(), Signum.SIGKILL);
+            _ = Libc.Kill(Libc.GetPid(), Libc.SigKill);
         }
 
         throw new IOException($"failpoint {name}: injected I/O error");

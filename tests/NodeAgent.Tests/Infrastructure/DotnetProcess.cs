@@ -86,7 +86,7 @@ internal sealed class DotnetProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _ = Mono.Unix.Native.Syscall.kill(_process.Id, Mono.Unix.Native.Signum.SIGTERM);
+            _ = NodeAgent.Native.Libc.Kill(_process.Id, NodeAgent.Native.Libc.SigTerm);
             if (!await WaitForExitAsync(TimeSpan.FromSeconds(30)))
             {
                 Kill();

@@ -189,7 +189,7 @@ internal sealed class TestNode : IAsyncDisposable
 
             if (commandLine.Contains(Dir.Path + "/", StringComparison.Ordinal))
             {
-                _ = Mono.Unix.Native.Syscall.kill(pid, Mono.Unix.Native.Signum.SIGKILL);
+                _ = NodeAgent.Native.Libc.Kill(pid, NodeAgent.Native.Libc.SigKill);
             }
         }
     }

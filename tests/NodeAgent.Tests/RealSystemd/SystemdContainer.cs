@@ -126,7 +126,7 @@ internal sealed class SystemdContainer : IAsyncDisposable
     {
         if (!_nspawn.HasExited)
         {
-            _ = Mono.Unix.Native.Syscall.kill(_nspawn.Id, Mono.Unix.Native.Signum.SIGTERM);
+            _ = NodeAgent.Native.Libc.Kill(_nspawn.Id, NodeAgent.Native.Libc.SigTerm);
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
@@ -134,7 +134,7 @@ internal sealed class SystemdContainer : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _ = Mono.Unix.Native.Syscall.kill(Init, Mono.Unix.Native.Signum.SIGKILL);
+                _ = NodeAgent.Native.Libc.Kill(Init, NodeAgent.Native.Libc.SigKill);
                 _nspawn.Kill();
                 await _nspawn.WaitForExitAsync(CancellationToken.None);
             }

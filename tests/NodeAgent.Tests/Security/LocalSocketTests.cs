@@ -58,8 +58,9 @@ public sealed class LocalSocketTests
 
     private static int GroupOf(string path)
     {
-        Assert.Equal(0, Mono.Unix.Native.Syscall.stat(path, out var stat));
-        return (int)stat.st_gid;
+        var stat = NodeAgent.Native.Libc.Stat(path);
+        Assert.NotNull(stat);
+        return (int)stat.Value.Gid;
     }
 
     /// <summary>Runs agentctl (from this test's output) as another user with setpriv, against the node's socket.</summary>
