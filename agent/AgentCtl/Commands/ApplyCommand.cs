@@ -78,6 +78,6 @@ internal static partial class ApplyCommand
         return new TargetFile { Role = parts[0], Sha256 = staged.Sha256 };
     }
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex Digest();
 }

@@ -224,7 +224,7 @@ internal sealed class OperationService(
         }
 
         return catalog.Find(componentName)
-            ?? throw new AgentException(AgentErrorKind.NotFound, $"component {componentName} is not in this agent's catalog; it has {string.Join(", ", catalog.Components.Select(c => c.Name))}");
+            ?? throw new AgentException(AgentErrorKind.NotFound, $"component {InputRules.Shorten(componentName)} is not in this agent's catalog; it has {string.Join(", ", catalog.Components.Select(c => c.Name))}");
     }
 
     private TimeSpan CheckTimeout(TimeSpan? timeout)

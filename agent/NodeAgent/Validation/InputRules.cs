@@ -68,21 +68,21 @@ internal static partial class InputRules
         return string.Concat(head.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex DigestPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]*\\z")]
     private static partial Regex ArtifactNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]*\\z")]
     private static partial Regex OperationIdPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*\\z")]
     private static partial Regex ComponentNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*\\z")]
     private static partial Regex UnitNamePattern();
 
-    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?$")]
+    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?\z")]
     private static partial Regex VersionPattern();
 }

@@ -82,7 +82,7 @@ internal static partial class PlanLoader
         var paths = new List<string>();
         foreach (var key in new[] { "ca", "certificate", "key" })
         {
-            if (cursor.Text(tls, "tls", key, true) is not { } value)
+            if (PathText(cursor, tls, "tls", key) is not { } value)
             {
                 continue;
             }
@@ -97,6 +97,19 @@ internal static partial class PlanLoader
         }
 
         return paths.Count == 3 ? new ClientTlsFiles(paths[0], paths[1], paths[2]) : null;
+    }
+
+    /// <summary>A required path or URL: no control characters (a NUL would reach the file system), at most 4096 long.</summary>
+    private static string? PathText(YamlCursor cursor, YamlMappingNode? mapping, string parent, string name)
+    {
+        var value = cursor.Text(mapping, parent, name, true);
+        if (value is not null && (value.Length > 4096 || value.Any(char.IsControl)))
+        {
+            cursor.Error(YamlCursor.Child(mapping, name), YamlCursor.Join(parent, name), $"\"{YamlCursor.Shorten(value)}\" must be a path or URL without control characters, at most 4096 long");
+            return null;
+        }
+
+        return value;
     }
 
     private static PlanSignature? ReadSignature(YamlCursor cursor, YamlMappingNode? root)
@@ -149,7 +162,7 @@ internal static partial class PlanLoader
             var name = cursor.Text(item, key, "name", true, Token(), "an artifact name (letters, digits, '.', '_', '-')");
             var sha = cursor.Text(item, key, "sha256", true, Digest(), "a SHA-256 digest of 64 lowercase hex characters");
             var size = cursor.Integer(item, key, "size", true, 1, 8L * 1024 * 1024 * 1024);
-            var source = cursor.Text(item, key, "source", true);
+            var source = PathText(cursor, item, key, "source");
             if (name is not null && artifacts.Any(a => a.Name == name))
             {
                 cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
@@ -314,18 +327,18 @@ internal static partial class PlanLoader
             phases.Count > 0 ? phases : Phases.All);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex Token();
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex Digest();
 
-    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?$")]
+    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?\z")]
     private static partial Regex Version();
 
-    [GeneratedRegex("^(control-plane|worker)$")]
+    [GeneratedRegex("^(control-plane|worker)\\z")]
     private static partial Regex RolePattern();
 
-    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5})$")]
+    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5})\z")]
     private static partial Regex AddressPattern();
 }

@@ -124,6 +124,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Apply("apply: component traversal", r => r.Component = "../kubelet", StatusCode.InvalidArgument, "component");
         Apply("apply: component uppercase", r => r.Component = "Kubelet", StatusCode.InvalidArgument, "lowercase");
         Apply("apply: component empty", r => r.Component = "", StatusCode.InvalidArgument, "is required");
+        Apply("apply: component with a trailing newline", r => r.Component = "kubelet\n", StatusCode.InvalidArgument, "\\u000a");
+        Apply("apply: operation id with a trailing newline", r => r.OperationId = "op-1\n", StatusCode.InvalidArgument, "\\u000a");
+        Apply("apply: digest with a trailing newline", r => r.Files[0].Sha256 = staged + "\n", StatusCode.InvalidArgument, "64 lowercase hex");
+        Apply("apply: version with a trailing newline", r => r.TargetVersion = "v1.17.0\n", StatusCode.InvalidArgument, "must be a version");
         Apply("apply: operation id empty", r => r.OperationId = "", StatusCode.InvalidArgument, "operation id is required");
         Apply("apply: operation id with slash", r => r.OperationId = "a/b", StatusCode.InvalidArgument, "operation id");
         Apply("apply: operation id traversal", r => r.OperationId = traversal, StatusCode.InvalidArgument, "operation id");
