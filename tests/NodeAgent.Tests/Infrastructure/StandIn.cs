@@ -15,13 +15,14 @@ internal static class StandIn
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "standin.dll");
 
     /// <summary>The content of a binary reporting <paramref name="version"/>; extra flags (such as --never-healthy) make a broken build.</summary>
-    public static string Script(string version, string extra = "") =>
-        $"#!/bin/sh\nexec \"{DotnetHost}\" \"{Dll}\" --reported-version {version} {extra} \"$@\"\n";
+    public static string Script(string version, string extra = "", string? dll = null) =>
+        $"#!/bin/sh\nexec \"{DotnetHost}\" \"{dll ?? Dll}\" --reported-version {version} {extra} \"$@\"\n";
 
-    public static void WriteBinary(string path, string version, string extra = "")
+    /// <summary>Writes a stand-in binary; <paramref name="dll"/> places the stand-in elsewhere (inside a container).</summary>
+    public static void WriteBinary(string path, string version, string extra = "", string? dll = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, Script(version, extra));
+        File.WriteAllText(path, Script(version, extra, dll));
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 

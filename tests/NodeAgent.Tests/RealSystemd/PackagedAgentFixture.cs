@@ -64,8 +64,17 @@ public sealed class PackagedAgentFixture : IAsyncLifetime
 
     private static void WriteStandIns(string exchange)
     {
-        StandIn.WriteBinary(Path.Combine(exchange, "kubelet-v1.10.11"), "v1.10.11");
-        StandIn.WriteBinary(Path.Combine(exchange, "kubelet-v1.17.0"), "v1.17.0");
+        // The stand-in goes into the exchange directory: the agent's unit has PrivateTmp, so a checkout under /tmp
+        // would be invisible to its version probes.
+        Directory.CreateDirectory(Path.Combine(exchange, "standin"));
+        foreach (var file in new[] { "standin.dll", "standin.deps.json", "standin.runtimeconfig.json" })
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, file), Path.Combine(exchange, "standin", file));
+        }
+
+        var dll = $"{SystemdContainer.ExchangeInside}/standin/standin.dll";
+        StandIn.WriteBinary(Path.Combine(exchange, "kubelet-v1.10.11"), "v1.10.11", dll: dll);
+        StandIn.WriteBinary(Path.Combine(exchange, "kubelet-v1.17.0"), "v1.17.0", dll: dll);
         File.WriteAllText(Path.Combine(exchange, "kubelet-v1.17.0-crashes"), "#!/bin/sh\necho 'v1.17.0'\n[ \"$1\" = --version ] && exit 0\necho 'crashing on start' >&2\nexit 3\n");
         File.WriteAllText(Path.Combine(exchange, "kubelet.json"), StandIn.Config(KubeletPort, 200));
         File.WriteAllText(Path.Combine(exchange, "10-flags.conf"), $"[Service]\nExecStart=\nExecStart={KubeletBinary} --config {KubeletConfig} --startup-delay-ms 100\n");

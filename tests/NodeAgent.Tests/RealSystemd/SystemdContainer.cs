@@ -66,10 +66,6 @@ internal sealed class SystemdContainer : IAsyncDisposable
             foreach (var arg in new[]
             {
                 "-D", root, "--private-network", "--register=no", "--keep-unit", "-q", $"--bind={dir.Combine("exchange")}:{ExchangeInside}",
-
-                // The stand-in services run from this test's output directory; a checkout under /tmp would be hidden
-                // by the container's own /tmp.
-                $"--bind-ro={AppContext.BaseDirectory.TrimEnd('/')}",
                 "-b", "--", "systemd.firstboot=off", "systemd.unit=multi-user.target",
             })
             {
