@@ -21,6 +21,7 @@ public sealed class PackagedAgentTests(PackagedAgentFixture fixture) : IClassFix
         Assert.Equal("running", await Container.PropertyAsync(PackagedAgentFixture.Unit, "SubState"));
         Assert.Equal((160L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), await Container.PropertyAsync(PackagedAgentFixture.Unit, "MemoryMax"));
         Assert.Equal("6s", await Container.PropertyAsync(PackagedAgentFixture.Unit, "WatchdogUSec"));
+        Assert.Contains("DOTNET_EnableDiagnostics=0", await Container.PropertyAsync(PackagedAgentFixture.Unit, "Environment"), StringComparison.Ordinal);
         var status = await fixture.AgentctlAsync("status");
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("service manager systemd", status.Out, StringComparison.Ordinal);
