@@ -4,7 +4,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 results="$root/artifacts/test-results"
-"$root/scripts/prereqs.sh" systemd-container || exit 1
+# The cluster suite runs real etcd, Alertmanager and containerd (with runc and a busybox image built locally).
+"$root/scripts/prereqs.sh" systemd-container etcd-server etcd-client prometheus-alertmanager containerd runc busybox-static || exit 1
 
 rm -rf "$results"
 echo "== build (Release, warnings as errors)"
