@@ -24,6 +24,9 @@ public sealed class Fleet : IAsyncDisposable
     public const string TargetVersion = "v1.17.0";
     private static readonly string[] WorkerComponents = ["kubelet", "kube-proxy"];
     private static readonly string[] ControlPlaneComponents = ["kube-apiserver", "kubelet", "kube-proxy"];
+
+    /// <summary>Also on control-plane nodes, not upgraded by the demo plan: the controllers a rollout stops for its window.</summary>
+    private static readonly string[] Controllers = ["kube-controller-manager", "kube-scheduler"];
     private readonly List<WebApplication> _agents = [];
 
     private Fleet(string directory) => Directory = directory;
@@ -50,7 +53,7 @@ public sealed class Fleet : IAsyncDisposable
             {
                 var role = i <= controlPlane ? "control-plane" : "worker";
                 var name = role == "control-plane" ? $"cp-{i:00}" : $"node-{i - controlPlane:000}";
-                var config = fleet.LayOutNode(name, role == "control-plane" ? ControlPlaneComponents : WorkerComponents, startupDelayMs);
+                var config = fleet.LayOutNode(name, role == "control-plane" ? [.. ControlPlaneComponents, .. Controllers] : WorkerComponents, startupDelayMs);
                 var agent = AgentApp.Create(AgentConfigLoader.Load(config), []);
                 fleet._agents.Add(agent);
                 await agent.StartAsync();

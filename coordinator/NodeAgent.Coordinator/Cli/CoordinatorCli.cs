@@ -16,6 +16,7 @@ internal static class CoordinatorCli
         root.Subcommands.Add(SignCommand.Build());
         root.Subcommands.Add(PlanCommand.Build(options));
         root.Subcommands.Add(StageCommand.Build(options));
+        root.Subcommands.Add(InventoryCommand.Build());
         root.Subcommands.Add(RolloutCommand.Build(options));
         root.Subcommands.Add(StatusCommand.Build(options));
         root.Subcommands.Add(ControlCommand.Build(options, "pause", "Pause a running rollout before its next node"));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -19,9 +20,10 @@ internal static class RolloutCommand
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while the rollout runs (0: off)" };
         var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics listen on ('+' for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
-        var command = new Command("rollout", "Run the rollout: preflight, backup, canary, control plane, workers in batches, verify; resumes an interrupted one")
+        var fixLabels = new Option<bool>("--fix-labels") { Description = "Let the preflight add node labels that pods select on and their node lacks (as cluster.preflight.fixLabels)" };
+        var command = new Command("rollout", "Run the rollout: preflight, backup, silence, controllers, canary, control plane, workers in batches, label pods, verify; resumes an interrupted one")
         {
-            planArgument, reports, metricsPort, metricsHost, plain,
+            planArgument, reports, metricsPort, metricsHost, plain, fixLabels,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,7 +49,26 @@ internal static class RolloutCommand
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
-            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, new AgentCalls(pool, plan.Policy, TimeProvider.System), journal, progress, [], TimeProvider.System);
+            var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+            KubeCluster? connected;
+            try
+            {
+                connected = plan.Cluster.Kubernetes is { } access ? KubeCluster.Connect(access) : null;
+            }
+            catch (CoordinatorException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
+                return ExitCodes.Refused;
+            }
+
+            using var kube = connected;
+            using var http = new HttpClient { Timeout = plan.Policy.CallTimeout };
+            using var silence = plan.Cluster.Silence is { } alerts && plan.Runs(Phases.Silence) ? new SilenceHook(plan, alerts, http, journal, progress, TimeProvider.System) : null;
+            var hooks = new List<IRolloutHook>();
+            hooks.AddRange(silence is null ? [] : [silence]);
+            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress)] : []);
+            var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
+            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, cluster);
             var live = !parse.GetValue(plain) && !options.Json(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try

@@ -17,7 +17,7 @@ internal static class StatusCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
-                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], []))).ToList();
+                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
                 if (options.Json(parse))
                 {
                     output.WriteLine(System.Text.Json.JsonSerializer.Serialize(reports, ReportJsonContext.Default.ListRolloutReport));
@@ -39,7 +39,7 @@ internal static class StatusCommand
                 return ExitCodes.UnknownRollout;
             }
 
-            var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id)));
+            var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id), journal.Facts(id)));
             output.Write(options.Json(parse) ? report.ToJson() + "\n" : $"phase {record.Phase}\n{report.ToText()}");
             return ExitCodes.Ok;
         });

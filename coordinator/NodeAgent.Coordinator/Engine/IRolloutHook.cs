@@ -1,8 +1,10 @@
 namespace NodeAgent.Coordinator.Engine;
 
 /// <summary>
-/// A cluster-level step around the node work (stop controllers, silence alerts, label pods, start controllers).
-/// Hooks run in registration order; each must be idempotent, since a resumed rollout runs it again.
+/// A cluster-level step around the node work (silence alerts, stop controllers). BeforeWindow runs in registration
+/// order; AfterNodes and OnStop run in reverse, so that the last thing done before the window is the first undone.
+/// Each must be idempotent, since a resumed rollout runs it again. A <see cref="CoordinatorException"/> from
+/// BeforeWindow or AfterControlPlane stops the rollout (and OnStop runs).
 /// </summary>
 internal interface IRolloutHook
 {
@@ -11,7 +13,10 @@ internal interface IRolloutHook
     /// <summary>Before the first node is touched (after preflight and backup).</summary>
     Task BeforeWindowAsync(CancellationToken cancellationToken);
 
-    /// <summary>After the last node is done, before verification.</summary>
+    /// <summary>After the control-plane phase, before the workers.</summary>
+    Task AfterControlPlaneAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>After the last node is done (and the pods are labeled), before verification.</summary>
     Task AfterNodesAsync(CancellationToken cancellationToken);
 
     /// <summary>When the rollout stops early (threshold, canary gate or abort): undo what BeforeWindow did.</summary>

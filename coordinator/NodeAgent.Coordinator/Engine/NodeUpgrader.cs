@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -25,6 +26,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         var upgraded = new List<string>();
         var from = "";
         var restarts = 0;
+        var applies = new List<Operation>();
         string? failure = null;
         var unknown = false;
         foreach (var component in plan.ComponentsOf(node))
@@ -50,6 +52,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             }
 
             var op = result.Value!;
+            applies.Add(op);
             from = from.Length > 0 ? from : op.FromVersion;
             if (op.State != OperationState.Succeeded)
             {
@@ -80,6 +83,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             }
         }
 
+        NodeChecks.From(applies).Write(journal, plan.Rollout, node.Name);
         var outcome = new NodeOutcome(node.Name, state, from, failure is null ? plan.TargetVersion : from, failure ?? "", restarts, time.GetUtcNow() - started);
         if (state == NodeStates.InFlight)
         {
@@ -128,6 +132,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             TargetVersion = plan.TargetVersion,
             Marker = new MarkerOptions { Write = component.Marker },
             HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
+            ConnectionSoak = Duration.FromTimeSpan(plan.Cluster.Gates.ConnectionSoak),
         };
         foreach (var (role, artifact) in component.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {

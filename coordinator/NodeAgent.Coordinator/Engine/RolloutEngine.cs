@@ -1,5 +1,6 @@
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
@@ -18,12 +19,13 @@ internal sealed class RolloutEngine(
     RolloutJournal journal,
     RolloutProgress progress,
     IReadOnlyList<IRolloutHook> hooks,
-    TimeProvider time)
+    TimeProvider time,
+    ClusterAccess? cluster = null)
 {
     private const string CanaryGatePassed = "canary gate passed";
     private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
     private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time);
-    private readonly Verifier _verifier = new(plan, calls);
+    private readonly Verifier _verifier = new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
     private List<NodeVerification> _verification = [];
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
@@ -50,9 +52,17 @@ internal sealed class RolloutEngine(
 
         if (outcome.State != RolloutStates.Succeeded)
         {
-            foreach (var hook in hooks)
+            foreach (var hook in Enumerable.Reverse(hooks))
             {
-                await hook.OnStopAsync(cancellationToken);
+                try
+                {
+                    await hook.OnStopAsync(cancellationToken);
+                }
+                catch (CoordinatorException ex)
+                {
+                    journal.AddEvent(plan.Rollout, $"{hook.Name}: could not undo its step after the rollout stopped: {ex.Message}");
+                    progress.Say($"{hook.Name}: could not undo its step: {ex.Message}");
+                }
             }
         }
 
@@ -114,10 +124,9 @@ internal sealed class RolloutEngine(
             return (RolloutStates.Failed, backup);
         }
 
-        foreach (var hook in hooks)
+        if (await HooksAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
         {
-            progress.Say($"hook {hook.Name}: before the window");
-            await hook.BeforeWindowAsync(cancellationToken);
+            return before;
         }
 
         var canaries = plan.Runs(Phases.Canary) ? BatchPlanner.Canaries(plan) : [];
@@ -132,15 +141,26 @@ internal sealed class RolloutEngine(
             return controlPlane;
         }
 
+        if (await HooksAsync(hooks, "after the control plane", h => h.AfterControlPlaneAsync(cancellationToken)) is { } afterControlPlane)
+        {
+            return afterControlPlane;
+        }
+
         if (plan.Runs(Phases.Workers) && await WorkersAsync(canaries, budget, cancellationToken) is { } workers)
         {
             return workers;
         }
 
-        foreach (var hook in hooks)
+        if (plan.Runs(Phases.LabelPods) && cluster is not null)
         {
-            progress.Say($"hook {hook.Name}: after the nodes");
-            await hook.AfterNodesAsync(cancellationToken);
+            Phase(Phases.LabelPods);
+            var upgraded = journal.Nodes(plan.Rollout).Where(n => NodeStates.IsDone(n.State)).Select(n => n.Node).ToList();
+            await new TolerationRefresh(plan, cluster.Kube, journal, progress).RunAsync(upgraded, cancellationToken);
+        }
+
+        if (await HooksAsync(Enumerable.Reverse(hooks).ToList(), "after the nodes", h => h.AfterNodesAsync(cancellationToken)) is { } after)
+        {
+            return after;
         }
 
         if (plan.Runs(Phases.Verify))
@@ -167,10 +187,34 @@ internal sealed class RolloutEngine(
             : (RolloutStates.Failed, $"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
     }
 
+    /// <summary>Runs one step of every hook; a hook's <see cref="CoordinatorException"/> stops the rollout.</summary>
+    private async Task<(string, string)?> HooksAsync(IReadOnlyList<IRolloutHook> ordered, string when, Func<IRolloutHook, Task> step)
+    {
+        foreach (var hook in ordered)
+        {
+            progress.Say($"{hook.Name}: {when}");
+            try
+            {
+                await step(hook);
+            }
+            catch (CoordinatorException ex)
+            {
+                return (RolloutStates.Failed, $"{hook.Name} ({when}): {ex.Message}");
+            }
+        }
+
+        return null;
+    }
+
     private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
     {
         Phase(Phases.Preflight);
-        var problems = await new Preflight(plan, calls).RunAsync(journal.Nodes(plan.Rollout), cancellationToken);
+        var problems = (await new Preflight(plan, calls).RunAsync(journal.Nodes(plan.Rollout), cancellationToken)).ToList();
+        if (problems.Count == 0 && cluster is not null)
+        {
+            problems.AddRange(await new PlacementPreflight(plan, cluster.Kube, journal, progress).RunAsync(Pending(plan.Inventory), cluster.FixLabels, cancellationToken));
+        }
+
         foreach (var problem in problems)
         {
             progress.Say($"preflight: {problem}");
@@ -202,7 +246,24 @@ internal sealed class RolloutEngine(
             }
         });
         progress.Say($"backup: {pending.Count} node(s), {failures.Count} failure(s)");
-        return failures.Count == 0 ? null : $"backup failed on {failures.Count} component(s); nothing was upgraded: {string.Join("; ", failures.Take(5))}";
+        if (failures.Count > 0)
+        {
+            return $"backup failed on {failures.Count} component(s); nothing was upgraded: {string.Join("; ", failures.Take(5))}";
+        }
+
+        if (plan.Cluster.Etcd is { } etcd)
+        {
+            try
+            {
+                await new EtcdBackupStep(plan.Rollout, etcd, journal, progress, time).RunAsync(cancellationToken);
+            }
+            catch (CoordinatorException ex)
+            {
+                return $"etcd snapshot failed; nothing was upgraded: {ex.Message}";
+            }
+        }
+
+        return null;
     }
 
     private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
@@ -398,5 +459,5 @@ internal sealed class RolloutEngine(
     }
 
     private RolloutResult Result() =>
-        new(journal.Find(plan.Rollout)!, journal.Nodes(plan.Rollout), _verification, journal.Events(plan.Rollout));
+        new(journal.Find(plan.Rollout)!, journal.Nodes(plan.Rollout), _verification, journal.Events(plan.Rollout), journal.Facts(plan.Rollout));
 }

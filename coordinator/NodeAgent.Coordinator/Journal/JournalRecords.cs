@@ -50,3 +50,6 @@ internal sealed record NodeRecord(
     DateTimeOffset? FinishedAt,
     string Reason,
     int Restarts);
+
+/// <summary>One recorded fact of a rollout: scope is a node name or "" for the whole rollout.</summary>
+internal sealed record JournalFact(string Scope, string Key, string Value);

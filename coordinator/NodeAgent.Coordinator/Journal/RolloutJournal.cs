@@ -30,6 +30,9 @@ internal sealed class RolloutJournal : IDisposable
               from_version TEXT NOT NULL, to_version TEXT NOT NULL, started TEXT, finished TEXT, reason TEXT NOT NULL,
               restarts INTEGER NOT NULL, PRIMARY KEY(rollout, node));
             CREATE TABLE IF NOT EXISTS events(rollout TEXT NOT NULL, time TEXT NOT NULL, message TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS facts(
+              rollout TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, time TEXT NOT NULL,
+              PRIMARY KEY(rollout, scope, key));
             """);
     }
 
@@ -117,6 +120,21 @@ internal sealed class RolloutJournal : IDisposable
         Query("SELECT COUNT(*) FROM events WHERE rollout=$r AND (message LIKE 'started:%' OR message LIKE 'resumed %')", r => r.GetInt32(0), ("$r", rollout)).Single();
 
     public void AddEvent(string rollout, string message) => Execute("INSERT INTO events VALUES($r,$now,$m)", ("$r", rollout), ("$now", Now()), ("$m", message));
+
+    /// <summary>
+    /// Records what a cluster step found or did (a silence id, a snapshot, a node's container check), so that a resumed
+    /// rollout reuses it and the report shows it. <paramref name="scope"/> is a node name, or "" for the whole rollout.
+    /// </summary>
+    public void SetFact(string rollout, string scope, string key, string value) =>
+        Execute(
+            "INSERT INTO facts VALUES($r,$s,$k,$v,$now) ON CONFLICT(rollout, scope, key) DO UPDATE SET value=$v, time=$now",
+            ("$r", rollout), ("$s", scope), ("$k", key), ("$v", value), ("$now", Now()));
+
+    public string? Fact(string rollout, string scope, string key) =>
+        Query("SELECT value FROM facts WHERE rollout=$r AND scope=$s AND key=$k", r => r.GetString(0), ("$r", rollout), ("$s", scope), ("$k", key)).FirstOrDefault();
+
+    public IReadOnlyList<JournalFact> Facts(string rollout) =>
+        Query("SELECT scope, key, value FROM facts WHERE rollout=$r ORDER BY scope, key", r => new JournalFact(r.GetString(0), r.GetString(1), r.GetString(2)), ("$r", rollout));
 
     public void Dispose() => _connection.Dispose();
 

@@ -42,12 +42,16 @@ internal static class Phases
 {
     public const string Preflight = "preflight";
     public const string Backup = "backup";
+    public const string Silence = "silence";
+    public const string Controllers = "controllers";
     public const string Canary = "canary";
     public const string ControlPlane = "control-plane";
     public const string Workers = "workers";
+    public const string LabelPods = "label-pods";
     public const string Verify = "verify";
 
-    public static readonly IReadOnlyList<string> All = [Preflight, Backup, Canary, ControlPlane, Workers, Verify];
+    /// <summary>In the order they run.</summary>
+    public static readonly IReadOnlyList<string> All = [Preflight, Backup, Silence, Controllers, Canary, ControlPlane, Workers, LabelPods, Verify];
 }
 
 internal sealed record RolloutPolicy(
@@ -78,8 +82,11 @@ internal sealed record Plan(
     RolloutPolicy Policy,
     string Digest,
     ClientTlsFiles? Tls = null,
-    PlanSignature? Signature = null)
+    PlanSignature? Signature = null,
+    ClusterPlan? ClusterSection = null)
 {
+    public ClusterPlan Cluster => ClusterSection ?? ClusterPlan.None;
+
     /// <summary>What the release key signs: the target version, an expiry, and every (component, file role, digest) the plan installs.</summary>
     public ReleaseManifest ManifestUntil(DateTimeOffset expires) => new(
         TargetVersion,

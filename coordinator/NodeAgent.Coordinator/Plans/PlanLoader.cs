@@ -44,7 +44,7 @@ internal static partial class PlanLoader
 
         var cursor = new YamlCursor(Path.GetFileName(path));
         var root = cursor.Mapping(stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null, "", true,
-            "rollout", "targetVersion", "artifacts", "components", "inventory", "policy", "tls", "signature");
+            "rollout", "targetVersion", "artifacts", "components", "inventory", "policy", "tls", "signature", "cluster");
         var planDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rollout = cursor.Text(root, "", "rollout", true, Token(), "a rollout id (letters, digits, '.', '_', '-'; at most 64)");
         var target = cursor.Text(root, "", "targetVersion", true, Version(), "a version such as v1.17.0");
@@ -54,6 +54,7 @@ internal static partial class PlanLoader
         var policy = ReadPolicy(cursor, YamlCursor.Child(root, "policy"), inventory);
         var tls = ReadTls(cursor, root, planDirectory);
         var signature = ReadSignature(cursor, root);
+        var cluster = ClusterPlanReader.Read(cursor, root, planDirectory);
         if (tls is null)
         {
             foreach (var node in inventory.Where(n => !IsLocal(n.Address)))
@@ -67,7 +68,7 @@ internal static partial class PlanLoader
             throw new PlanException(cursor.Errors);
         }
 
-        return new Plan(rollout!, target!, artifacts, components, inventory, policy, Convert.ToHexStringLower(SHA256.HashData(bytes)), tls, signature);
+        return new Plan(rollout!, target!, artifacts, components, inventory, policy, Convert.ToHexStringLower(SHA256.HashData(bytes)), tls, signature, cluster);
     }
 
     private static ClientTlsFiles? ReadTls(YamlCursor cursor, YamlMappingNode? root, string planDirectory)

@@ -27,6 +27,9 @@ internal sealed record PlanOptions
 
     public IReadOnlyDictionary<string, string> AddressOverrides { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>A "cluster:" section (YAML at the top level), or empty.</summary>
+    public string ClusterYaml { get; init; } = "";
+
     /// <summary>Artifact name to a different source (a URL, say).</summary>
     public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
 }
@@ -107,6 +110,7 @@ internal sealed class FleetFixture : IAsyncDisposable
               phases: {{options.Phases}}
 
             """);
+        yaml.Append(options.ClusterYaml);
         var path = Dir.Combine($"{options.Rollout}.yaml");
         File.WriteAllText(path, yaml.ToString());
         return path;

@@ -1,0 +1,126 @@
+using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Plans;
+using NodeAgent.Coordinator.Progress;
+
+namespace NodeAgent.Coordinator.Cluster;
+
+/// <summary>
+/// Holds an Alertmanager silence over the rollout window: created (or, on a resumed rollout, the journaled one
+/// extended) before the first node, extended while the rollout runs whenever less than half its duration is left,
+/// and expired after the nodes are done or when the rollout stops early. A coordinator that dies leaves a silence
+/// that runs out by itself within one duration.
+/// </summary>
+internal sealed class SilenceHook : IRolloutHook, IDisposable
+{
+    public const string Fact = "silence";
+    private const string IdFact = "_silence-id";
+    private readonly Plan _plan;
+    private readonly AlertSilences _api;
+    private readonly RolloutJournal _journal;
+    private readonly RolloutProgress _progress;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _duration;
+    private CancellationTokenSource? _keeper;
+    private Task? _keeping;
+
+    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
+    {
+        _plan = plan;
+        _journal = journal;
+        _progress = progress;
+        _time = time;
+        _duration = silence.Duration;
+        var comment = silence.Comment.Length > 0 ? silence.Comment : $"NodeAgent rollout {plan.Rollout} to {plan.TargetVersion}";
+        var matchers = silence.Matchers.Select(m => new SilenceMatcher(m.Name, m.Value, m.IsRegex, m.IsEqual)).ToList();
+        _api = new AlertSilences(http, new SilenceOptions(silence.Url, matchers, silence.Duration, silence.CreatedBy, comment), time);
+    }
+
+    public string Name => "silence";
+
+    /// <summary>The silence the hook holds now, or null.</summary>
+    public string? SilenceId => _journal.Fact(_plan.Rollout, "", IdFact);
+
+    public async Task BeforeWindowAsync(CancellationToken cancellationToken)
+    {
+        var existing = SilenceId is { } id ? await _api.GetAsync(id, cancellationToken) : null;
+        var held = existing is { State: "active" or "pending" } ? await _api.ExtendAsync(existing.Id, cancellationToken) : await _api.CreateAsync(cancellationToken);
+        Record(held, existing is null ? "created" : "extended (resumed rollout)");
+        _keeper = new CancellationTokenSource();
+        _keeping = KeepAsync(held, _keeper.Token);
+    }
+
+    public Task AfterNodesAsync(CancellationToken cancellationToken) => EndAsync("after the nodes were done", cancellationToken);
+
+    public async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EndAsync("because the rollout stopped early", cancellationToken);
+        }
+        catch (CoordinatorException ex)
+        {
+            _journal.SetFact(_plan.Rollout, "", Fact, $"{SilenceId}: could NOT be expired ({ex.Message}); it runs out by itself within {_duration}");
+            _progress.Say($"silence: could not expire {SilenceId}: {ex.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _keeper?.Cancel();
+        _keeper?.Dispose();
+    }
+
+    /// <summary>Extends the silence whenever less than half its duration is left, until the window ends.</summary>
+    private async Task KeepAsync(Silence held, CancellationToken cancellationToken)
+    {
+        var check = _duration / 4;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(check, _time, cancellationToken);
+                if (held.EndsAt - _time.GetUtcNow() < _duration / 2)
+                {
+                    held = await _api.ExtendAsync(held.Id, cancellationToken);
+                    Record(held, "extended (the rollout is still running)");
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CoordinatorException ex)
+            {
+                _progress.Say($"silence: could not extend {held.Id}, trying again in {check}: {ex.Message}");
+            }
+        }
+    }
+
+    private async Task EndAsync(string why, CancellationToken cancellationToken)
+    {
+        if (_keeper is not null)
+        {
+            await _keeper.CancelAsync();
+            await _keeping!;
+        }
+
+        if (SilenceId is not { } id)
+        {
+            return;
+        }
+
+        await _api.ExpireAsync(id, cancellationToken);
+        _journal.SetFact(_plan.Rollout, "", Fact, $"{id}: expired {why} at {_time.GetUtcNow():u}");
+        _journal.AddEvent(_plan.Rollout, $"silence: {id} expired {why}");
+        _progress.Say($"silence: {id} expired {why}");
+    }
+
+    private void Record(Silence held, string what)
+    {
+        _journal.SetFact(_plan.Rollout, "", IdFact, held.Id);
+        _journal.SetFact(_plan.Rollout, "", Fact, $"{held.Id}: {what}, ends {held.EndsAt:u} unless extended or expired");
+        _journal.AddEvent(_plan.Rollout, $"silence: {held.Id} {what}, ends {held.EndsAt:u}");
+        _progress.Say($"silence: {held.Id} {what}, ends {held.EndsAt:u}");
+    }
+}
