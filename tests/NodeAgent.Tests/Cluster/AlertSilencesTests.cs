@@ -8,15 +8,16 @@ namespace NodeAgent.Tests.Cluster;
 [Trait("Category", "Cluster")]
 public sealed class AlertSilencesTests
 {
+    private static readonly HttpClient Http = new();
+
     private static readonly SilenceMatcher[] Matchers = [new("cluster", "prod-1"), new("alertname", "Kube.*", IsRegex: true)];
 
     [SkippableFact]
     public async Task Lifecycle_CreateListExtendExpire_AlertmanagerReportsEachState()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        var silences = new AlertSilences(http, Options(alertmanager.Url), time);
+        var silences = new AlertSilences(Http, Options(alertmanager.Url), time);
 
         var created = await silences.CreateAsync(CancellationToken.None);
         var listed = await silences.ListAsync(CancellationToken.None);
@@ -38,10 +39,9 @@ public sealed class AlertSilencesTests
     public async Task ListAsync_OtherMatchersOrCreator_NotListed()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
-        var ours = new AlertSilences(http, Options(alertmanager.Url), TimeProvider.System);
-        var otherMatchers = new AlertSilences(http, Options(alertmanager.Url) with { Matchers = [new("cluster", "prod-2")] }, TimeProvider.System);
-        var otherCreator = new AlertSilences(http, Options(alertmanager.Url) with { CreatedBy = "someone-else" }, TimeProvider.System);
+        var ours = Silences(alertmanager);
+        var otherMatchers = new AlertSilences(Http, Options(alertmanager.Url) with { Matchers = [new("cluster", "prod-2")] }, TimeProvider.System);
+        var otherCreator = new AlertSilences(Http, Options(alertmanager.Url) with { CreatedBy = "someone-else" }, TimeProvider.System);
         var mine = await ours.CreateAsync(CancellationToken.None);
         await otherMatchers.CreateAsync(CancellationToken.None);
         await otherCreator.CreateAsync(CancellationToken.None);
@@ -55,8 +55,7 @@ public sealed class AlertSilencesTests
     public async Task ExtendAsync_ExpiredSilence_AlertmanagerMakesANewActiveOne()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
-        var silences = new AlertSilences(http, Options(alertmanager.Url), TimeProvider.System);
+        var silences = Silences(alertmanager);
         var created = await silences.CreateAsync(CancellationToken.None);
         await silences.ExpireAsync(created.Id, CancellationToken.None);
 
@@ -71,8 +70,7 @@ public sealed class AlertSilencesTests
     public async Task ExpireAsync_TwiceOrUnknownId_IsNotAnError()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
-        var silences = new AlertSilences(http, Options(alertmanager.Url), TimeProvider.System);
+        var silences = Silences(alertmanager);
         var created = await silences.CreateAsync(CancellationToken.None);
         var unknown = Guid.NewGuid().ToString();
 
@@ -88,8 +86,7 @@ public sealed class AlertSilencesTests
     public async Task ExtendAsync_UnknownId_ThrowsSayingSo()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
-        var silences = new AlertSilences(http, Options(alertmanager.Url), TimeProvider.System);
+        var silences = Silences(alertmanager);
         var unknown = Guid.NewGuid().ToString();
 
         var error = await Assert.ThrowsAsync<CoordinatorException>(() => silences.ExtendAsync(unknown, CancellationToken.None));
@@ -101,8 +98,7 @@ public sealed class AlertSilencesTests
     public async Task CreateAsync_UrlThatIsNotAlertmanagersApi_ThrowsWithStatusAndBody()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
-        using var http = new HttpClient();
-        var silences = new AlertSilences(http, Options(new Uri(alertmanager.Url, "not-here/")), TimeProvider.System);
+        var silences = new AlertSilences(Http, Options(new Uri(alertmanager.Url, "not-here/")), TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<CoordinatorException>(() => silences.CreateAsync(CancellationToken.None));
 
@@ -112,9 +108,8 @@ public sealed class AlertSilencesTests
     [Fact]
     public async Task CreateAsync_AlertmanagerDown_ThrowsSayingItDidNotAnswer()
     {
-        using var http = new HttpClient();
         var url = new Uri($"http://127.0.0.1:{StandIn.FreePort()}/");
-        var silences = new AlertSilences(http, Options(url), TimeProvider.System);
+        var silences = new AlertSilences(Http, Options(url), TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<CoordinatorException>(() => silences.CreateAsync(CancellationToken.None));
 
@@ -165,13 +160,14 @@ public sealed class AlertSilencesTests
     [Fact]
     public void Constructor_InvalidOptions_ThrowsListingTheProblems()
     {
-        using var http = new HttpClient();
 
-        var error = Assert.Throws<ArgumentException>(() => new AlertSilences(http, Options(new Uri("ftp://x/")) with { Matchers = [] }, TimeProvider.System));
+        var error = Assert.Throws<ArgumentException>(() => new AlertSilences(Http, Options(new Uri("ftp://x/")) with { Matchers = [] }, TimeProvider.System));
 
         Assert.Contains("url: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("matchers: ", error.Message, StringComparison.Ordinal);
     }
+
+    private static AlertSilences Silences(ServerProcess alertmanager) => new(Http, Options(alertmanager.Url), TimeProvider.System);
 
     private static SilenceOptions Options(Uri url) =>
         new(url, Matchers, TimeSpan.FromHours(1), "nodeagent-coordinator", "rollout r1 upgrades the nodes");

@@ -1,27 +1,17 @@
 namespace NodeAgent.Tests.Cluster;
 
 /// <summary>Alertmanager 0.25 (Debian's prometheus-alertmanager), one route to one "null" receiver, no clustering.</summary>
-internal sealed class AlertmanagerServer : IDisposable
+internal static class AlertmanagerServer
 {
     private const string Program = "/usr/bin/prometheus-alertmanager";
 
-    private readonly ServerProcess _process;
-
-    private AlertmanagerServer(ServerProcess process, Uri url)
+    /// <summary>Starts Alertmanager on a free loopback port; ready when GET /-/ready answers 200.</summary>
+    public static Task<ServerProcess> StartAsync()
     {
-        _process = process;
-        Url = url;
-    }
-
-    /// <summary>http://127.0.0.1:PORT/.</summary>
-    public Uri Url { get; }
-
-    /// <summary>Starts Alertmanager; ready when GET /-/ready answers 200.</summary>
-    public static async Task<AlertmanagerServer> StartAsync()
-    {
-        var url = new Uri($"http://127.0.0.1:{Infrastructure.StandIn.FreePort()}/");
-        var process = await ServerProcess.StartAsync(
+        var url = ServerProcess.FreeLoopbackUrl();
+        return ServerProcess.StartAsync(
             Program,
+            url,
             dir =>
             {
                 var config = dir.Combine("alertmanager.yml");
@@ -35,8 +25,5 @@ internal sealed class AlertmanagerServer : IDisposable
                 ];
             },
             () => ServerProcess.AnswersAsync(new Uri(url, "-/ready")));
-        return new AlertmanagerServer(process, url);
     }
-
-    public void Dispose() => _process.Dispose();
 }

@@ -17,10 +17,10 @@ public sealed class EtcdSnapshotsTests
         using var etcd = await StartWithKeysAsync();
         using var dir = new TempDir();
 
-        var snapshot = await Snapshots(dir, etcd.Endpoint).SaveAsync("before-r1", CancellationToken.None);
+        var snapshot = await Snapshots(dir, etcd.Origin).SaveAsync("before-r1", CancellationToken.None);
 
         Assert.Equal(dir.Combine("before-r1.db"), snapshot.Path);
-        Assert.Equal(etcd.Endpoint, snapshot.Endpoint);
+        Assert.Equal(etcd.Origin, snapshot.Endpoint);
         Assert.True(snapshot.Revision > 0);
         Assert.True(snapshot.TotalKeys >= Keys.Length, $"{snapshot.TotalKeys} keys");
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(snapshot.Path))), snapshot.Sha256);
@@ -39,7 +39,7 @@ public sealed class EtcdSnapshotsTests
     {
         using var etcd = await StartWithKeysAsync();
         using var dir = new TempDir();
-        var snapshots = Snapshots(dir, etcd.Endpoint);
+        var snapshots = Snapshots(dir, etcd.Origin);
         var saved = await snapshots.SaveAsync("before-r1", CancellationToken.None);
 
         var found = await snapshots.FindAsync("before-r1", saved.Sha256, CancellationToken.None);
@@ -73,9 +73,9 @@ public sealed class EtcdSnapshotsTests
         using var dir = new TempDir();
         var dead = $"http://127.0.0.1:{StandIn.FreePort()}";
 
-        var snapshot = await Snapshots(dir, dead, etcd.Endpoint).SaveAsync("before-r1", CancellationToken.None);
+        var snapshot = await Snapshots(dir, dead, etcd.Origin).SaveAsync("before-r1", CancellationToken.None);
 
-        Assert.Equal(etcd.Endpoint, snapshot.Endpoint);
+        Assert.Equal(etcd.Origin, snapshot.Endpoint);
         Assert.True(snapshot.TotalKeys >= Keys.Length);
         Assert.True(File.Exists(snapshot.Path));
     }
@@ -110,14 +110,14 @@ public sealed class EtcdSnapshotsTests
     private static EtcdSnapshots Snapshots(TempDir dir, params string[] endpoints) =>
         new(new EtcdOptions(EtcdServer.Etcdctl, endpoints, dir.Path, null, null, null, TimeSpan.FromSeconds(5)), TimeProvider.System);
 
-    private static async Task<EtcdServer> StartWithKeysAsync()
+    private static async Task<ServerProcess> StartWithKeysAsync()
     {
         var etcd = await EtcdServer.StartAsync();
         try
         {
             foreach (var key in Keys)
             {
-                await etcd.PutAsync(key, "value of " + key);
+                await EtcdServer.PutAsync(etcd, key, "value of " + key);
             }
 
             return etcd;

@@ -15,10 +15,11 @@ internal sealed class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ServerProcess(Process process, TempDir dir)
+    private ServerProcess(Process process, TempDir dir, Uri url)
     {
         _process = process;
         Dir = dir;
+        Url = url;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
@@ -26,6 +27,12 @@ internal sealed class ServerProcess : IDisposable
     }
 
     public TempDir Dir { get; }
+
+    /// <summary>Where it listens, http://127.0.0.1:PORT/.</summary>
+    public Uri Url { get; }
+
+    /// <summary>The URL without the trailing slash, as etcdctl takes an endpoint.</summary>
+    public string Origin => Url.GetLeftPart(UriPartial.Authority);
 
     public string Output
     {
@@ -42,8 +49,11 @@ internal sealed class ServerProcess : IDisposable
     public static void SkipUnlessInstalled(string program) =>
         Skip.IfNot(File.Exists(program), $"{program} is not installed; scripts/test.sh installs it");
 
-    /// <summary>Starts <paramref name="program"/> with the arguments <paramref name="arguments"/> makes of its temp directory, and waits until <paramref name="ready"/>.</summary>
-    public static async Task<ServerProcess> StartAsync(string program, Func<TempDir, IEnumerable<string>> arguments, Func<Task<bool>> ready)
+    /// <summary>
+    /// Starts <paramref name="program"/> to listen at <paramref name="url"/> with the arguments <paramref name="arguments"/>
+    /// makes of its temp directory, and waits until <paramref name="ready"/>.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string program, Uri url, Func<TempDir, IEnumerable<string>> arguments, Func<Task<bool>> ready)
     {
         SkipUnlessInstalled(program);
         var dir = new TempDir();
@@ -53,7 +63,7 @@ internal sealed class ServerProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var server = new ServerProcess(Process.Start(start)!, dir);
+        var server = new ServerProcess(Process.Start(start)!, dir, url);
         try
         {
             await Eventually.TrueAsync(async () => server._process.HasExited || await ready(), StartTimeout, $"{program} to be ready");
@@ -70,6 +80,9 @@ internal sealed class ServerProcess : IDisposable
             throw;
         }
     }
+
+    /// <summary>http://127.0.0.1:PORT/ on a free port.</summary>
+    public static Uri FreeLoopbackUrl() => new($"http://127.0.0.1:{StandIn.FreePort()}/");
 
     /// <summary>True when GET <paramref name="url"/> answers 200 and its body contains <paramref name="expected"/>.</summary>
     public static async Task<bool> AnswersAsync(Uri url, string expected = "")
