@@ -325,14 +325,17 @@ internal sealed class FakeApiServer : IAsyncDisposable
         });
     }
 
-    private static IResult Json(JsonNode body) => Results.Text(body.ToJsonString(), "application/json");
+    /// <summary>Go's encoder, like the API server's, writes quotes as \" rather than \u0022.</summary>
+    private static readonly JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IResult Json(JsonNode body) => Results.Text(body.ToJsonString(Wire), "application/json");
 
     private static IResult NotFound(string resource, string key) =>
         Status(HttpStatusCode.NotFound, "NotFound", $"{resource} \"{key.Split('/')[^1]}\" not found");
 
     private static IResult Status(HttpStatusCode code, string reason, string message) =>
         Results.Text(
-            new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = (int)code }.ToJsonString(),
+            new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = (int)code }.ToJsonString(Wire),
             "application/json",
             statusCode: (int)code);
 }
