@@ -59,12 +59,12 @@ public sealed class BackupAndSilenceRolloutTests
     }
 
     [SkippableFact]
-    public async Task Rollout_CanaryFails_SilenceExpiredOnTheWayOut()
+    public async Task Rollout_CanaryFails_SilenceExpiredAndControllersStartedOnTheWayOut()
     {
         using var alertmanager = await AlertmanagerServer.StartAsync();
         await using var fleet = await FleetFixture.StartAsync(nodes: 2, controlPlane: 1);
         var broken = fleet.BrokenKubelet();
-        var plan = fleet.WritePlan(new PlanOptions { KubeletArtifact = broken.Name, Phases = "[preflight, silence, canary, control-plane, workers, verify]", ClusterYaml = ClusterYaml(null, alertmanager, null) }, broken);
+        var plan = fleet.WritePlan(new PlanOptions { KubeletArtifact = broken.Name, Phases = "[preflight, silence, controllers, canary, control-plane, workers, verify]", ClusterYaml = ClusterYaml(null, alertmanager, null) }, broken);
         Assert.Equal(ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
 
         var result = await fleet.CoordinatorAsync("rollout", plan, "--plain", "--report-dir", fleet.Reports);
@@ -73,7 +73,18 @@ public sealed class BackupAndSilenceRolloutTests
         Assert.Contains("canary failed", result.Out, StringComparison.Ordinal);
         var silence = Assert.Single(await Silences(alertmanager).ListAsync(CancellationToken.None));
         Assert.Equal("expired", silence.State);
-        Assert.Contains($"{silence.Id}: expired because the rollout stopped early", await File.ReadAllTextAsync(Path.Combine(fleet.Reports, "r1.txt")), StringComparison.Ordinal);
+        var report = await File.ReadAllTextAsync(Path.Combine(fleet.Reports, "r1.txt"));
+        Assert.Contains($"{silence.Id}: expired because the rollout stopped early", report, StringComparison.Ordinal);
+        Assert.Contains("controllers-started: started again after the rollout stopped early", report, StringComparison.Ordinal);
+        var cp = fleet.Nodes.Single(n => n.Role == "control-plane");
+        var operations = await FleetFixture.OperationsAsync(cp);
+        foreach (var controller in new[] { "kube-controller-manager", "kube-scheduler" })
+        {
+            var stopped = operations.Single(o => o.Component == controller && o.Kind == NodeAgent.Contracts.V1.OperationKind.Stop);
+            var started = operations.Single(o => o.Component == controller && o.Kind == NodeAgent.Contracts.V1.OperationKind.Start);
+            Assert.True(started.CreatedAt.ToDateTimeOffset() > stopped.FinishedAt.ToDateTimeOffset());
+            Assert.Equal(NodeAgent.Contracts.V1.OperationState.Succeeded, started.State);
+        }
     }
 
     [SkippableFact]
