@@ -97,13 +97,5 @@ public sealed class ClusterPlanTests : IDisposable
 
         """ + cluster;
 
-    private async Task<CliResult> ValidateAsync(string content)
-    {
-        var path = _dir.Combine("plan.yaml");
-        await File.WriteAllTextAsync(path, content);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgent.Coordinator.Cli.CoordinatorCli.RunAsync(["validate", path], output, error, CancellationToken.None);
-        return new CliResult(code, output.ToString(), error.ToString());
-    }
+    private Task<CliResult> ValidateAsync(string content) => Coordinator.PlanValidationTests.ValidateAsync(_dir, content);
 }

@@ -59,9 +59,12 @@ public sealed class PlanValidationTests : IDisposable
         Assert.Contains("not valid YAML", result.Err, StringComparison.Ordinal);
     }
 
-    private async Task<CliResult> ValidateAsync(string content)
+    private Task<CliResult> ValidateAsync(string content) => ValidateAsync(_dir, content);
+
+    /// <summary>Writes <paramref name="content"/> as plan.yaml in <paramref name="dir"/> and runs validate on it.</summary>
+    internal static async Task<CliResult> ValidateAsync(TempDir dir, string content)
     {
-        var path = _dir.Combine("plan.yaml");
+        var path = dir.Combine("plan.yaml");
         await File.WriteAllTextAsync(path, content);
         using var output = new StringWriter();
         using var error = new StringWriter();
