@@ -113,8 +113,8 @@ public sealed class ContainerdFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// <c>containerd config default</c> with root, state and the gRPC and ttrpc sockets moved into the temp directory and
-    /// the local image as the sandbox (pause) image.
+    /// <c>containerd config default</c> with root, state and the gRPC and ttrpc sockets moved into the temp directory,
+    /// the local image as the sandbox (pause) image, and OOM score adjustments restricted.
     /// </summary>
     private string Configure(string defaults)
     {
@@ -131,6 +131,11 @@ public sealed class ContainerdFixture : IAsyncLifetime
                 _ when section == "[grpc]" && trimmed.StartsWith("address = ", StringComparison.Ordinal) => $"  address = \"{Socket}\"",
                 _ when section == "[ttrpc]" && trimmed.StartsWith("address = ", StringComparison.Ordinal) => $"  address = \"{Combine("ttrpc.sock")}\"",
                 _ when trimmed.StartsWith("sandbox_image = ", StringComparison.Ordinal) => $"    sandbox_image = \"{Image}\"",
+
+                // The CRI gives sandboxes an oom_score_adj of -998; lowering it needs CAP_SYS_RESOURCE, which a test
+                // machine inside a container may lack (runc init then dies: "can't get final child's PID from pipe").
+                // Restricted, containerd caps it at its own score, as for rootless containerd.
+                _ when trimmed.StartsWith("restrict_oom_score_adj = ", StringComparison.Ordinal) => "    restrict_oom_score_adj = true",
                 _ => line,
             });
         }

@@ -11,13 +11,12 @@ internal sealed record CriContainer(CriPod Pod, string Name, string Id, uint Att
 /// <summary>What a kubelet does through CRI, reduced to what the tests need: run pods and (re)create containers.</summary>
 internal sealed class CriKubelet(RuntimeService.RuntimeServiceClient cri, string image)
 {
-    /// <summary>A pod on the host network (no CNI on the test machine).</summary>
+    /// <summary>A pod on the host network (no CNI on the test machine), so no hostname: it shares the host's UTS namespace too.</summary>
     public async Task<CriPod> RunPodAsync(string podNamespace, string name)
     {
         var config = new PodSandboxConfig
         {
             Metadata = new PodSandboxMetadata { Name = name, Namespace = podNamespace, Uid = $"{podNamespace}-{name}" },
-            Hostname = name,
             Linux = new LinuxPodSandboxConfig
             {
                 SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node } },
