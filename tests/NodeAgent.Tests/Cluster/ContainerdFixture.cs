@@ -100,7 +100,11 @@ public sealed class ContainerdFixture : IAsyncLifetime
 
     private async Task<bool> CriAnswersAsync()
     {
-        Assert.False(_containerd!.HasExited, $"containerd exited with {(_containerd.HasExited ? _containerd.ExitCode : 0)}: {File.ReadAllText(Combine("containerd.log"))}");
+        if (_containerd!.HasExited)
+        {
+            Assert.Fail($"containerd exited with {_containerd.ExitCode}: {File.ReadAllText(Combine("containerd.log"))}");
+        }
+
         try
         {
             await Cri.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(2));
