@@ -44,6 +44,30 @@ internal static class OperationPrinter
         {
             output.WriteLine($"  {file.Role,-12} {file.Path}  {Short(file.OldSha256)} -> {Short(file.NewSha256)}");
         }
+
+        Checks(output, op);
+    }
+
+    /// <summary>The zero-restart proof and the connection count of an apply, when the component has them.</summary>
+    private static void Checks(TextWriter output, Operation op)
+    {
+        if (op.Containers is { } containers)
+        {
+            output.WriteLine(containers.Measured
+                ? $"  containers   {containers.RunningBefore} running before, {containers.RunningAfter} after, {containers.Restarted.Count} restarted"
+                : $"  containers   not measured: {containers.Problem}");
+            foreach (var c in containers.Restarted)
+            {
+                output.WriteLine($"    {c.PodNamespace}/{c.PodName} {c.ContainerName}: {c.Reason} ({Short(c.OldId)} -> {Short(c.NewId)})");
+            }
+        }
+
+        if (op.Connections is { } connections)
+        {
+            output.WriteLine(connections.Measured
+                ? $"  connections  {connections.Before} -> {connections.After} to {string.Join(", ", connections.Endpoints)}"
+                : $"  connections  not measured: {connections.Problem}");
+        }
     }
 
     public static string Short(string digest) => digest.Length >= 12 ? digest[..12] : digest.Length == 0 ? "(none)" : digest;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Api;
+using NodeAgent.Checks;
 using NodeAgent.Components;
 using NodeAgent.Configuration;
 using NodeAgent.Files;
@@ -100,6 +101,8 @@ internal static partial class AgentApp
         services.AddSingleton<OperationRegistry>();
         services.AddSingleton<OperationFinisher>();
         services.AddSingleton<OperationEscalation>();
+        services.AddSingleton<ContainerRuntimeClient>();
+        services.AddSingleton<ApplyChecks>();
         services.AddSingleton<SwapTransaction>();
         services.AddSingleton<ComponentActions>();
         services.AddSingleton<OperationService>();

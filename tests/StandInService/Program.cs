@@ -14,6 +14,17 @@ Console.WriteLine($"stand-in {options.ReportedVersion} starting, healthz on port
 
 // The start-up delay is the behaviour being imitated (a kubelet takes time to become healthy), not a wait in a test.
 await Task.Delay(TimeSpan.FromMilliseconds(options.StartupDelayMs), TimeProvider.System);
+
+// Held open for the life of the process, and open before /healthz answers: healthy implies connected.
+var apiConnections = new List<TcpClient>();
+for (var i = 0; i < options.ApiConnectionCount; i++)
+{
+    var connection = new TcpClient(AddressFamily.InterNetworkV6) { Client = { DualMode = true } };
+    await connection.ConnectAsync(IPEndPoint.Parse(options.ApiEndpoint!));
+    apiConnections.Add(connection);
+}
+
+Console.WriteLine($"stand-in {options.ReportedVersion} holds {apiConnections.Count} connection(s) to {options.ApiEndpoint}");
 using var listener = new TcpListener(IPAddress.Loopback, options.Port);
 listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
 listener.Start();
@@ -22,6 +33,9 @@ while (true)
 {
     var client = await listener.AcceptTcpClientAsync();
     _ = Task.Run(() => AnswerAsync(client, options));
+
+    // Without a later use the collector could finalize the connections (closing them) while the process runs.
+    GC.KeepAlive(apiConnections);
 }
 
 static async Task AnswerAsync(TcpClient client, StandInOptions options)
@@ -32,8 +46,9 @@ static async Task AnswerAsync(TcpClient client, StandInOptions options)
         var buffer = new byte[4096];
         var read = await stream.ReadAsync(buffer);
         var requestLine = Encoding.ASCII.GetString(buffer, 0, read).Split('\n')[0];
+        var gated = options.HealthyWhenFileExists is { } gate && !File.Exists(gate);
         var (status, body) = requestLine.StartsWith("GET /healthz", StringComparison.Ordinal)
-            ? options.Healthy ? ("200 OK", "ok") : ("500 Internal Server Error", "never healthy")
+            ? !options.Healthy ? ("500 Internal Server Error", "never healthy") : gated ? ("500 Internal Server Error", "waiting for the gate file") : ("200 OK", "ok")
             : ("404 Not Found", "not found");
         var response = $"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(response));

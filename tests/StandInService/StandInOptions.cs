@@ -5,11 +5,19 @@ namespace StandInService;
 
 /// <summary>
 /// How the stand-in behaves. From the command line: --reported-version V (baked into the "binary" script),
-/// --version, --config FILE (JSON: port, startupDelayMs, healthy), --port, --startup-delay-ms, --never-healthy.
-/// Later flags win over the config file.
+/// --version, --config FILE (JSON: port, startupDelayMs, healthy, healthyWhenFileExists, apiConnections: { endpoint,
+/// count }), --port, --startup-delay-ms, --never-healthy. Later flags win over the config file.
 /// </summary>
 internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion, int Port, int StartupDelayMs, bool Healthy)
 {
+    /// <summary>While set and the file does not exist, /healthz answers 500 (a test decides when the new version is healthy).</summary>
+    public string? HealthyWhenFileExists { get; init; }
+
+    /// <summary>"ip:port" to hold <see cref="ApiConnectionCount"/> TCP connections to from start-up on, as a kubelet holds its API server connections.</summary>
+    public string? ApiEndpoint { get; init; }
+
+    public int ApiConnectionCount { get; init; }
+
     public static StandInOptions Parse(string[] args)
     {
         var options = new StandInOptions("v0.0.0", false, 0, 300, true);
@@ -39,6 +47,9 @@ internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion,
             Port = root.TryGetProperty("port", out var port) ? port.GetInt32() : options.Port,
             StartupDelayMs = root.TryGetProperty("startupDelayMs", out var delay) ? delay.GetInt32() : options.StartupDelayMs,
             Healthy = root.TryGetProperty("healthy", out var healthy) ? healthy.GetBoolean() : options.Healthy,
+            HealthyWhenFileExists = root.TryGetProperty("healthyWhenFileExists", out var gate) ? gate.GetString() : options.HealthyWhenFileExists,
+            ApiEndpoint = root.TryGetProperty("apiConnections", out var api) ? api.GetProperty("endpoint").GetString() : options.ApiEndpoint,
+            ApiConnectionCount = root.TryGetProperty("apiConnections", out var connections) ? connections.GetProperty("count").GetInt32() : options.ApiConnectionCount,
         };
     }
 }

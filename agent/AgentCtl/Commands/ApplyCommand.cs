@@ -21,6 +21,7 @@ internal static partial class ApplyCommand
         var manifest = new Option<string?>("--manifest") { Description = "Release manifest file (nodeagent-coordinator sign --manifest-out), for agents that require signed releases" };
         var signature = new Option<string?>("--signature") { Description = "Base64 signature of --manifest (the plan's signature)" };
         var timeout = CommandFactory.HealthTimeoutOption();
+        var soak = new Option<int>("--connection-soak") { Description = "Seconds to wait after healthy before counting API server connections (components with countConnections)" };
         return CommandFactory.OperationCommand(
             "apply",
             "Swap a component's files to staged blobs, restart it, check health, and roll back automatically on failure",
@@ -33,6 +34,7 @@ internal static partial class ApplyCommand
                     Component = component,
                     TargetVersion = parse.GetValue(version)!,
                     HealthTimeout = CommandFactory.Timeout(parse, timeout),
+                    ConnectionSoak = CommandFactory.Timeout(parse, soak),
                     Marker = new MarkerOptions { Write = parse.GetValue(marker), OldVersion = parse.GetValue(markerOld) ?? "" },
                 };
                 foreach (var spec in parse.GetValue(files)!)
@@ -57,7 +59,8 @@ internal static partial class ApplyCommand
             markerOld,
             manifest,
             signature,
-            timeout);
+            timeout,
+            soak);
     }
 
     private static async Task<TargetFile> ResolveAsync(CliContext context, string spec, CancellationToken cancellationToken)

@@ -159,14 +159,15 @@ internal sealed class NodeAgentGrpcService(
             request.TargetVersion,
             request.Marker?.Write ?? false,
             request.Marker?.OldVersion,
-            ProtoMapping.ToTimeSpan(request.HealthTimeout),
+            ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"),
+            ProtoMapping.ToTimeSpan(request.ConnectionSoak, "connection_soak"),
             ProtoMapping.Fingerprint(request));
         return Task.FromResult(new V1.ApplyResponse { Operation = Accepted(operations.Apply(command, Map)) });
     }
 
     public override Task<V1.RollbackResponse> Rollback(V1.RollbackRequest request, ServerCallContext context)
     {
-        var command = new RollbackCommand(request.OperationId, request.Component, request.TargetOperationId, ProtoMapping.ToTimeSpan(request.HealthTimeout), ProtoMapping.Fingerprint(request));
+        var command = new RollbackCommand(request.OperationId, request.Component, request.TargetOperationId, ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"), ProtoMapping.Fingerprint(request));
         return Task.FromResult(new V1.RollbackResponse { Operation = Accepted(operations.Rollback(command, Map)) });
     }
 
@@ -264,7 +265,7 @@ internal sealed class NodeAgentGrpcService(
     }
 
     private V1.Operation Action(OpKind kind, IMessage request, string operationId, string component, Duration? timeout) =>
-        Accepted(operations.RunAction(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout), ProtoMapping.Fingerprint(request)), Map));
+        Accepted(operations.RunAction(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout, "health_timeout"), ProtoMapping.Fingerprint(request)), Map));
 
     private static V1.Operation Map(OperationRecord record) => ProtoMapping.ToProto(record);
 

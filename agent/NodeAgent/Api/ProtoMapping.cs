@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using NodeAgent.Checks;
 using NodeAgent.Components;
 using NodeAgent.Marker;
 using NodeAgent.Operations;
@@ -28,6 +29,8 @@ internal static class ProtoMapping
             NewMainPid = r.NewMainPid,
             CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
             RollsBackOperationId = r.RollsBack ?? "",
+            Containers = ToProto(r.ContainerCheck),
+            Connections = ToProto(r.Connections),
         };
         if (r.FinishedAt is { } finished)
         {
@@ -48,6 +51,41 @@ internal static class ProtoMapping
         }
 
         return op;
+    }
+
+    /// <summary>While an apply runs, the record holds at most the problem of the first snapshot; the comparison comes with its finish.</summary>
+    private static V1.ContainerCheck? ToProto(ContainerCheckRecord? check)
+    {
+        if (check is null)
+        {
+            return null;
+        }
+
+        var proto = new V1.ContainerCheck { Measured = check.Measured, RunningBefore = check.RunningBefore, RunningAfter = check.RunningAfter, Problem = check.Problem };
+        proto.Restarted.AddRange(check.Restarted.Select(c => new V1.RestartedContainer
+        {
+            PodNamespace = c.PodNamespace,
+            PodName = c.PodName,
+            ContainerName = c.ContainerName,
+            OldId = c.OldId,
+            NewId = c.NewId,
+            OldAttempt = c.OldAttempt,
+            NewAttempt = c.NewAttempt,
+            Reason = c.Reason,
+        }));
+        return proto;
+    }
+
+    private static V1.ConnectionCount? ToProto(ConnectionCountRecord? count)
+    {
+        if (count is null)
+        {
+            return null;
+        }
+
+        var proto = new V1.ConnectionCount { Measured = count.Measured, Before = count.Before ?? 0, After = count.After, Problem = count.Problem };
+        proto.Endpoints.AddRange(count.Endpoints);
+        return proto;
     }
 
     public static V1.OperationEvent ToProto(string operationId, EventRecord e) => new()
@@ -117,8 +155,8 @@ internal static class ProtoMapping
         OperationId = marker.OperationId,
     };
 
-    /// <summary>A request's health timeout; a Duration that is not a valid span is the caller's mistake.</summary>
-    public static TimeSpan? ToTimeSpan(Duration? duration)
+    /// <summary>A request's duration field; a Duration that is not a valid span is the caller's mistake.</summary>
+    public static TimeSpan? ToTimeSpan(Duration? duration, string field)
     {
         if (duration is null)
         {
@@ -127,7 +165,7 @@ internal static class ProtoMapping
 
         if (duration.Seconds is < 0 or > 86_400 || duration.Nanos is < 0 or > 999_999_999)
         {
-            throw AgentException.Invalid("health_timeout", $"{duration.Seconds} s {duration.Nanos} ns is not a duration between 0 and 30 minutes");
+            throw AgentException.Invalid(field, $"{duration.Seconds} s {duration.Nanos} ns is not a valid duration");
         }
 
         return duration.ToTimeSpan();

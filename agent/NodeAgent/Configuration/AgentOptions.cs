@@ -27,6 +27,29 @@ internal sealed class AgentOptions
     public LimitOptions Limits { get; set; } = new();
 
     public TestingOptions Testing { get; set; } = new();
+
+    /// <summary>The node's container runtime, seen through CRI by the components with CheckContainers on.</summary>
+    public ContainerRuntimeOptions ContainerRuntime { get; set; } = new();
+
+    /// <summary>The API server endpoints whose connections are counted for the components with CountConnections on.</summary>
+    public ApiServerOptions ApiServer { get; set; } = new();
+}
+
+/// <summary>Where the CRI runtime listens. No endpoint: container checks report "not measured".</summary>
+internal sealed class ContainerRuntimeOptions
+{
+    /// <summary>Absolute path of the runtime's CRI Unix socket, for example /run/containerd/containerd.sock.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Deadline of one snapshot (both list calls together).</summary>
+    public double TimeoutSeconds { get; set; } = 10;
+}
+
+/// <summary>The cluster's API server, as the node's components reach it.</summary>
+internal sealed class ApiServerOptions
+{
+    /// <summary>"ip:port" or "[ipv6]:port" of every API server endpoint (or load balancer) a component may connect to.</summary>
+    public List<string> Endpoints { get; set; } = [];
 }
 
 internal sealed class LoggingOptions
@@ -176,6 +199,12 @@ internal sealed class ComponentOptions
 
     /// <summary>Arguments of the component's binary when the process manager runs it.</summary>
     public List<string> ProcessArgs { get; set; } = [];
+
+    /// <summary>Apply snapshots the node's containers before the restart and after health, and reports any restarted (kubelet).</summary>
+    public bool CheckContainers { get; set; }
+
+    /// <summary>Apply counts the main process's established connections to ApiServer:Endpoints before and after.</summary>
+    public bool CountConnections { get; set; }
 }
 
 internal sealed class ComponentFileOptions

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using NodeAgent.Checks;
 using NodeAgent.Security;
 using NodeAgent.Validation;
 
@@ -31,6 +32,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         CheckStore(errors, options.Store);
         CheckHealth(errors, options.Health);
+        CheckRuntime(errors, options);
         CheckComponents(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -184,6 +186,37 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (health.DefaultTimeoutSeconds is <= 0 or > 1800)
         {
             errors.Add($"Health:DefaultTimeoutSeconds: must be in (0, 1800], not {health.DefaultTimeoutSeconds}");
+        }
+    }
+
+    private static void CheckRuntime(List<string> errors, AgentOptions options)
+    {
+        var runtime = options.ContainerRuntime;
+        if (runtime.Endpoint is { Length: > 0 } endpoint)
+        {
+            CheckAbsolute(errors, "ContainerRuntime:Endpoint", endpoint);
+        }
+
+        if (runtime.TimeoutSeconds is <= 0 or > 300)
+        {
+            errors.Add($"ContainerRuntime:TimeoutSeconds: must be in (0, 300], not {runtime.TimeoutSeconds}");
+        }
+
+        var endpoints = options.ApiServer.Endpoints;
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            if (ApiEndpoint.Parse(endpoints[i]) is null)
+            {
+                errors.Add($"ApiServer:Endpoints:{i}: \"{endpoints[i]}\" is not an IP address and port (1-65535), such as 10.0.0.1:6443 or [fd00::1]:6443");
+            }
+        }
+
+        for (var i = 0; i < options.Components.Count; i++)
+        {
+            if (options.Components[i].CountConnections && endpoints.Count == 0)
+            {
+                errors.Add($"Components:{i}:CountConnections: needs at least one ApiServer:Endpoints entry to count connections to");
+            }
         }
     }
 

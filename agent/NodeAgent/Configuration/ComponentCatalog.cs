@@ -28,7 +28,9 @@ internal sealed record CatalogComponent(
     IReadOnlyList<string> VersionArgs,
     Regex VersionPattern,
     MarkerSpec? Marker,
-    IReadOnlyList<string> ProcessArgs)
+    IReadOnlyList<string> ProcessArgs,
+    bool CheckContainers,
+    bool CountConnections)
 {
     public CatalogFile Binary => Files.First(f => f.Role == ComponentFileRoles.Binary);
 
@@ -58,7 +60,9 @@ internal sealed class ComponentCatalog
         c.Version.Args,
         new Regex(c.Version.Pattern, RegexOptions.None, TimeSpan.FromSeconds(1)),
         c.Marker is null ? null : new MarkerSpec(c.Marker.Path, c.Marker.Format),
-        c.ProcessArgs);
+        c.ProcessArgs,
+        c.CheckContainers,
+        c.CountConnections);
 
     private static UnixFileMode ModeOf(ComponentFileOptions file)
     {

@@ -12,6 +12,7 @@ internal sealed record ApplyCommand(
     bool WriteMarker,
     string? MarkerOldVersion,
     TimeSpan? HealthTimeout,
+    TimeSpan? ConnectionSoak,
     string Fingerprint);
 
 internal sealed record RollbackCommand(string OperationId, string Component, string? TargetOperationId, TimeSpan? HealthTimeout, string Fingerprint);

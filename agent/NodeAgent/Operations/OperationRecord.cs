@@ -1,3 +1,5 @@
+using NodeAgent.Checks;
+
 namespace NodeAgent.Operations;
 
 internal enum OpKind
@@ -125,6 +127,18 @@ internal sealed class OperationRecord
     public DateTimeOffset? HealthDeadline { get; set; }
 
     public MarkerRecord? Marker { get; set; }
+
+    /// <summary>An apply's wait between healthy and the second connection count (components with CountConnections).</summary>
+    public double ConnectionSoakSeconds { get; set; }
+
+    /// <summary>Running containers just before the restart (components with CheckContainers); null until taken or when the runtime did not answer.</summary>
+    public List<ContainerRecord>? ContainersBefore { get; set; }
+
+    /// <summary>The container check: only a problem until the apply is healthy, then the comparison.</summary>
+    public ContainerCheckRecord? ContainerCheck { get; set; }
+
+    /// <summary>The connection count: the first figure from the restart, the second once healthy plus the soak.</summary>
+    public ConnectionCountRecord? Connections { get; set; }
 
     public string? RollsBack { get; set; }
 

@@ -21,6 +21,7 @@ internal sealed class OperationService(
     IHostApplicationLifetime lifetime)
 {
     private static readonly TimeSpan MaxHealthTimeout = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan MaxConnectionSoak = TimeSpan.FromMinutes(10);
 
     public (T Operation, bool Existing) Apply<T>(ApplyCommand command, Func<OperationRecord, T> map)
     {
@@ -60,9 +61,15 @@ internal sealed class OperationService(
             throw AgentException.Invalid("marker.old_version", oldProblem);
         }
 
+        if (command.ConnectionSoak is { } soak && (soak < TimeSpan.Zero || soak > MaxConnectionSoak))
+        {
+            throw AgentException.Invalid("connection_soak", $"must be between 0 and {MaxConnectionSoak.TotalMinutes} minutes, not {soak}");
+        }
+
         var timeout = CheckTimeout(command.HealthTimeout);
         var candidate = NewRecord(OpKind.Apply, command.OperationId, component, command.Fingerprint, timeout);
         candidate.ToVersion = command.TargetVersion;
+        candidate.ConnectionSoakSeconds = command.ConnectionSoak?.TotalSeconds ?? 0;
         candidate.Files = command.Files.Select(f => ToFileRecord(component.FindFile(f.Role)!, f.Digest)).ToList();
         if (command.WriteMarker)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NodeAgent.Checks;
 using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Health;
@@ -21,6 +22,7 @@ internal sealed partial class SwapTransaction(
     IServiceManager services,
     ComponentProber prober,
     OperationFinisher finisher,
+    ApplyChecks checks,
     Failpoints failpoints,
     TimeProvider time,
     ILogger<SwapTransaction> logger)
@@ -296,8 +298,10 @@ internal sealed partial class SwapTransaction(
         if (op.Step == OpStep.Reloaded)
         {
             var before = await services.GetStatusAsync(component.Unit, cancellationToken);
+            var measured = await checks.BeforeRestartAsync(op, component, before.MainPid, cancellationToken);
             registry.Update(op.Id, OpStep.Restarting, $"restarting {component.Unit} (main pid {before.MainPid})", r =>
             {
+                measured(r);
                 r.OldMainPid = before.MainPid;
                 r.ServiceTouched = true;
                 r.HealthDeadline = time.GetUtcNow() + TimeSpan.FromSeconds(r.HealthTimeoutSeconds);
@@ -330,7 +334,13 @@ internal sealed partial class SwapTransaction(
             registry.Update(op.Id, OpStep.Healthy, $"{component.Name} healthy at {result.Version}");
         }
 
-        finisher.Finish(op, OpState.Succeeded, $"{component.Name} {op.FromVersion ?? "?"} -> {op.ToVersion ?? "?"}: healthy, main pid {op.OldMainPid} -> {op.NewMainPid}");
+        var (containers, connections, summary) = await checks.AfterHealthyAsync(op, component, cancellationToken);
+        var outcome = $"{component.Name} {op.FromVersion ?? "?"} -> {op.ToVersion ?? "?"}: healthy, main pid {op.OldMainPid} -> {op.NewMainPid}";
+        finisher.Finish(op, OpState.Succeeded, summary.Length == 0 ? outcome : $"{outcome}; {summary}", r =>
+        {
+            r.ContainerCheck = containers ?? r.ContainerCheck;
+            r.Connections = connections ?? r.Connections;
+        });
     }
 
     private async Task FailAsync(OperationRecord op, CatalogComponent component, string reason, CancellationToken cancellationToken)

@@ -26,7 +26,14 @@ internal static class StandIn
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 
-    public static string Config(int port, int startupDelayMs) => $"{{\"port\": {port}, \"startupDelayMs\": {startupDelayMs}}}";
+    /// <summary>A stand-in's JSON config; <paramref name="extraMembers"/> (starting with a comma) adds keys such as apiConnections.</summary>
+    public static string Config(int port, int startupDelayMs, string extraMembers = "") => $"{{\"port\": {port}, \"startupDelayMs\": {startupDelayMs}{extraMembers}}}";
+
+    /// <summary>Config members: hold <paramref name="count"/> TCP connections to <paramref name="endpoint"/> ("ip:port") from start-up.</summary>
+    public static string ApiConnections(string endpoint, int count) => $", \"apiConnections\": {{\"endpoint\": \"{endpoint}\", \"count\": {count}}}";
+
+    /// <summary>Config members: /healthz fails until <paramref name="path"/> exists.</summary>
+    public static string HealthGate(string path) => $", \"healthyWhenFileExists\": \"{path}\"";
 
     public static int FreePort()
     {

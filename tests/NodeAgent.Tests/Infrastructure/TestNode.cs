@@ -38,6 +38,15 @@ internal sealed record TestNodeOptions
 
     /// <summary>Keys under "limits:" (YAML, indented by two spaces).</summary>
     public string LimitsYaml { get; init; } = "";
+
+    /// <summary>Extra top-level keys (YAML), for example containerRuntime and apiServer.</summary>
+    public string AgentYaml { get; init; } = "";
+
+    /// <summary>Extra keys of the kubelet catalog entry, one per line (YAML, no indentation), for example "checkContainers: true".</summary>
+    public IReadOnlyList<string> KubeletYaml { get; init; } = [];
+
+    /// <summary>Extra members of the installed kubelet stand-in's JSON config, for example ", \"apiConnections\": {...}".</summary>
+    public string KubeletConfigJson { get; init; } = "";
 }
 
 /// <summary>The result of one agentctl invocation.</summary>
@@ -168,31 +177,7 @@ internal sealed class TestNode : IAsyncDisposable
     /// Stand-ins started by an agent that was killed may outlive it, even unrecorded (killed between starting one
     /// and writing its pid file): stop every process whose command line names this node's own temp directory.
     /// </summary>
-    private void KillLeftoverServices()
-    {
-        foreach (var proc in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(proc), System.Globalization.CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(proc, "cmdline"));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (commandLine.Contains(Dir.Path + "/", StringComparison.Ordinal))
-            {
-                _ = NodeAgent.Native.Libc.Kill(pid, NodeAgent.Native.Libc.SigKill);
-            }
-        }
-    }
+    private void KillLeftoverServices() => ProcessReaper.KillByCommandLine(Dir.Path + "/");
 
     public static GrpcChannel OpenChannel(string socket) =>
         GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = UnixSocketHandler.Create(socket) });
@@ -204,7 +189,7 @@ internal sealed class TestNode : IAsyncDisposable
         StandIn.WriteBinary(KubeletBinary, "v1.10.11");
         StandIn.WriteBinary(ProxyBinary, "v1.10.11");
         Directory.CreateDirectory(Dir.Combine("node", "etc"));
-        File.WriteAllText(KubeletConfig, StandIn.Config(KubeletPort, Options.StartupDelayMs));
+        File.WriteAllText(KubeletConfig, StandIn.Config(KubeletPort, Options.StartupDelayMs, Options.KubeletConfigJson));
         File.WriteAllText(Dir.Combine("node", "etc", "kube-proxy.json"), StandIn.Config(ProxyPort, Options.StartupDelayMs));
 
         StandIn.WriteBinary(Artifact("kubelet-v1.10.11"), "v1.10.11");
@@ -215,6 +200,8 @@ internal sealed class TestNode : IAsyncDisposable
         File.WriteAllText(Artifact("kubelet-config-v1.17.json"), StandIn.Config(KubeletPort, Options.StartupDelayMs + 1));
         File.WriteAllText(Artifact("kubelet-flags-v1.17.conf"), "--feature-gates=TaintBasedEvictions=true\n");
 
+        var agentYaml = Options.AgentYaml.Length == 0 ? "" : Options.AgentYaml.TrimEnd() + "\n";
+        var kubeletYaml = string.Concat(Options.KubeletYaml.Select(line => "\n    " + line));
         var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
         var tcp = Options.TcpPort > 0 ? $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TcpPort}\n    plaintext: true" : "";
         var security = Options.SecurityYaml;
@@ -233,7 +220,7 @@ internal sealed class TestNode : IAsyncDisposable
               maxArtifactBytes: {Options.MaxArtifactBytes}
               minFreeBytes: {Options.MinFreeBytes}
               gcMinAgeHours: {Options.GcMinAgeHours}
-            {Section("security", security)}{Section("limits", Options.LimitsYaml)}testing:
+            {Section("security", security)}{Section("limits", Options.LimitsYaml)}{agentYaml}testing:
               allowFailpoints: {(Options.AllowFailpoints ? "true" : "false")}
             health:
               probeIntervalSeconds: 0.5
@@ -255,7 +242,7 @@ internal sealed class TestNode : IAsyncDisposable
                 processArgs: ["--config", "{KubeletConfig}"]
                 marker:
                   path: {MarkerPath}
-                  format: json
+                  format: json{kubeletYaml}
               - name: kube-proxy
                 unit: kube-proxy
                 files:
