@@ -178,12 +178,12 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Health:ProbeIntervalSeconds: must be positive, not {health.ProbeIntervalSeconds}");
         }
 
-        if (health.HttpTimeoutSeconds <= 0)
+        if (!(health.HttpTimeoutSeconds > 0))
         {
             errors.Add($"Health:HttpTimeoutSeconds: must be positive, not {health.HttpTimeoutSeconds}");
         }
 
-        if (health.DefaultTimeoutSeconds is <= 0 or > 1800)
+        if (!(health.DefaultTimeoutSeconds is > 0 and <= 1800))
         {
             errors.Add($"Health:DefaultTimeoutSeconds: must be in (0, 1800], not {health.DefaultTimeoutSeconds}");
         }
@@ -197,7 +197,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             CheckAbsolute(errors, "ContainerRuntime:Endpoint", endpoint);
         }
 
-        if (runtime.TimeoutSeconds is <= 0 or > 300)
+        if (!(runtime.TimeoutSeconds is > 0 and <= 300))
         {
             errors.Add($"ContainerRuntime:TimeoutSeconds: must be in (0, 300], not {runtime.TimeoutSeconds}");
         }

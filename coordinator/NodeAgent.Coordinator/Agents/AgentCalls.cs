@@ -9,7 +9,7 @@ namespace NodeAgent.Coordinator.Agents;
 /// The agent calls of a rollout, each with a deadline, each returning a <see cref="CallResult{T}"/> instead of
 /// throwing: one unreachable node must not fail a batch of a thousand.
 /// </summary>
-internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, TimeProvider time)
+internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, TimeProvider time, TimeSpan operationExtra = default)
 {
     private const int ChunkSize = 1024 * 1024;
 
@@ -57,7 +57,9 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         CallAsync(node, async client =>
         {
             var accepted = await start(client, Deadline());
-            var finishBy = time.GetUtcNow().UtcDateTime + (2 * policy.HealthTimeout) + policy.CallTimeout;
+            // An apply may roll back (a second health wait), and with the cluster gates it also soaks before counting
+            // connections and snapshots the container runtime twice: operationExtra covers those.
+            var finishBy = time.GetUtcNow().UtcDateTime + (2 * policy.HealthTimeout) + policy.CallTimeout + operationExtra;
             var op = accepted;
             while (op.State == OperationState.Running)
             {

@@ -10,26 +10,65 @@ namespace NodeAgent.Coordinator.Cluster;
 
 /// <summary>
 /// Stops kube-controller-manager and kube-scheduler (the plan's list) through the agents on the control-plane
-/// nodes before the window, so that no node controller marks nodes NotReady and evicts pods while kubelets restart,
-/// and starts them again after the nodes are done or when the rollout stops early. Only components an agent's
-/// catalog has are touched. Operation ids carry the run number, so a resumed rollout stops them again.
+/// nodes before the window, so that no node controller marks nodes NotReady and evicts pods while kubelets restart;
+/// stops them again after each control-plane node's upgrade (an apply restarts what it upgrades); starts them
+/// again after the nodes are done, or when the rollout stops early. The intent to stop is journaled before the
+/// first stop is sent, so that a rollout that fails half way through stopping still starts them again. Only
+/// components an agent's catalog has are touched, and the report says so when that is none (static pods).
+/// Operation ids carry the run number and the step, so a resumed rollout stops them again and an undo is never
+/// answered with an earlier failed start.
 /// </summary>
 internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress) : IRolloutHook
 {
     public const string FactStopped = "controllers-stopped";
     public const string FactStarted = "controllers-started";
+    private int _restops;
+    private bool _started;
 
     public string Name => "controllers";
 
     public Task BeforeWindowAsync(CancellationToken cancellationToken) => StopAsync("stop", cancellationToken);
 
-    /// <summary>An upgrade of a controller on a control-plane node restarts it: stop it again until the workers are done.</summary>
-    public Task AfterControlPlaneAsync(CancellationToken cancellationToken) => StopAsync("stop-again", cancellationToken);
+    public Task AfterControlPlaneNodeAsync(CancellationToken cancellationToken) => StopAsync($"stop-again-{++_restops}", cancellationToken);
 
     public async Task AfterNodesAsync(CancellationToken cancellationToken)
     {
-        var problems = await ActAsync("start", cancellationToken);
-        var summary = problems.Count == 0 ? $"started again on {ControlPlane().Count} control-plane node(s)" : $"NOT all started again: {string.Join("; ", problems)}";
+        await StartAsync("start", "started again after the nodes were done", cancellationToken);
+        _started = true;
+    }
+
+    public async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        if (_started || journal.Fact(plan.Rollout, "", FactStopped) is null)
+        {
+            return;
+        }
+
+        await StartAsync("start-undo", "started again after the rollout stopped early", cancellationToken);
+    }
+
+    private async Task StopAsync(string action, CancellationToken cancellationToken)
+    {
+        journal.SetFact(plan.Rollout, "", FactStopped, $"stopping {string.Join(", ", plan.Cluster.Controllers)} on the control-plane nodes");
+        var (acted, problems) = await ActAsync(action, cancellationToken);
+        if (problems.Count > 0)
+        {
+            throw new CoordinatorException($"could not stop the controllers: {string.Join("; ", problems)}");
+        }
+
+        var summary = acted.Count > 0
+            ? $"stopped for the window: {string.Join(", ", acted)}"
+            : $"NOTHING STOPPED: no control-plane agent has {string.Join(" or ", plan.Cluster.Controllers)} in its catalog (static pods or a managed control plane?); node controllers keep running during the window";
+        journal.SetFact(plan.Rollout, "", FactStopped, summary);
+        progress.Say($"controllers: {summary}");
+    }
+
+    private async Task StartAsync(string action, string what, CancellationToken cancellationToken)
+    {
+        var (acted, problems) = await ActAsync(action, cancellationToken);
+        var summary = problems.Count == 0
+            ? $"{what}: {(acted.Count > 0 ? string.Join(", ", acted) : "nothing to start")}"
+            : $"NOT all {what}, start them by hand: {string.Join("; ", problems)}";
         journal.SetFact(plan.Rollout, "", FactStarted, summary);
         progress.Say($"controllers: {summary}");
         if (problems.Count > 0)
@@ -38,40 +77,14 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
         }
     }
 
-    public async Task OnStopAsync(CancellationToken cancellationToken)
+    /// <summary>Stops or starts every listed controller in each control-plane agent's catalog; returns what was done and what failed.</summary>
+    private async Task<(List<string> Acted, List<string> Problems)> ActAsync(string action, CancellationToken cancellationToken)
     {
-        if (journal.Fact(plan.Rollout, "", FactStopped) is null)
-        {
-            return;
-        }
-
-        var problems = await ActAsync("start", cancellationToken);
-        var summary = problems.Count == 0 ? "started again after the rollout stopped early" : $"NOT all started again after the rollout stopped early, start them by hand: {string.Join("; ", problems)}";
-        journal.SetFact(plan.Rollout, "", FactStarted, summary);
-        progress.Say($"controllers: {summary}");
-    }
-
-    private async Task StopAsync(string action, CancellationToken cancellationToken)
-    {
-        var problems = await ActAsync(action, cancellationToken);
-        if (problems.Count > 0)
-        {
-            throw new CoordinatorException($"could not stop the controllers: {string.Join("; ", problems)}");
-        }
-
-        var summary = $"{string.Join(", ", plan.Cluster.Controllers)} stopped on {ControlPlane().Count} control-plane node(s) for the window";
-        journal.SetFact(plan.Rollout, "", FactStopped, summary);
-        progress.Say($"controllers: {summary}");
-    }
-
-    private List<PlanNode> ControlPlane() => plan.Inventory.Where(n => n.Role == Roles.ControlPlane).ToList();
-
-    /// <summary>Stops or starts every listed controller in each control-plane agent's catalog; returns what failed.</summary>
-    private async Task<List<string>> ActAsync(string action, CancellationToken cancellationToken)
-    {
+        var acted = new List<string>();
         var problems = new List<string>();
         var run = journal.Runs(plan.Rollout);
-        foreach (var node in ControlPlane())
+        var start = action.StartsWith("start", StringComparison.Ordinal);
+        foreach (var node in plan.Inventory.Where(n => n.Role == Roles.ControlPlane))
         {
             var info = await calls.InfoAsync(node, probe: false, cancellationToken);
             if (!info.Ok)
@@ -85,7 +98,7 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
                 var id = OperationIds.For(plan.Rollout, node.Name, component, action, run);
                 var result = await calls.RunAsync(
                     node,
-                    async (client, deadline) => action == "start"
+                    async (client, deadline) => start
                         ? (await client.StartComponentAsync(new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, deadline: deadline, cancellationToken: cancellationToken)).Operation
                         : (await client.StopComponentAsync(new StopComponentRequest { OperationId = id, Component = component }, deadline: deadline, cancellationToken: cancellationToken)).Operation,
                     _ => { },
@@ -96,10 +109,11 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
                     continue;
                 }
 
+                acted.Add($"{component} on {node.Name}");
                 journal.AddEvent(plan.Rollout, $"controllers: {action} {component} on {node.Name}: {result.Value.Message}");
             }
         }
 
-        return problems;
+        return (acted, problems);
     }
 }

@@ -20,12 +20,16 @@ internal sealed class KubeCluster(IKubernetes client) : IDisposable
     {
         try
         {
-            var config = access.InCluster
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile(access.Kubeconfig, access.Context);
+            var config = access switch
+            {
+                { InCluster: true } => KubernetesClientConfiguration.InClusterConfig(),
+                { Kubeconfig: null, Context: null } => KubernetesClientConfiguration.BuildDefaultConfig(),
+                _ => KubernetesClientConfiguration.BuildConfigFromConfigFile(access.Kubeconfig, access.Context),
+            };
             return new KubeCluster(new Kubernetes(config));
         }
-        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or ArgumentException or FormatException
+            or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
         {
             throw new CoordinatorException($"cannot use the Kubernetes access in the plan ({access.Kubeconfig ?? "in-cluster"}): {ex.Message}");
         }
@@ -68,9 +72,22 @@ internal sealed class KubeCluster(IKubernetes client) : IDisposable
     public Task LabelNodeAsync(string node, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
         CallAsync($"label node {node}", () => client.CoreV1.PatchNodeAsync(LabelPatch(labels), node, cancellationToken: cancellationToken));
 
-    /// <summary>Sets one label on a pod with a JSON merge patch (an update, so admission plugins run on it).</summary>
-    public Task<V1Pod> LabelPodAsync(string ns, string pod, string key, string value, CancellationToken cancellationToken) =>
-        CallAsync($"label pod {ns}/{pod}", () => client.CoreV1.PatchNamespacedPodAsync(LabelPatch(new Dictionary<string, string> { [key] = value }), pod, ns, cancellationToken: cancellationToken));
+    /// <summary>
+    /// Sets one label on a pod with a JSON merge patch (an update, so admission plugins run on it); null when the
+    /// pod is gone (deleted between the list and the patch, as finished Jobs' pods are).
+    /// </summary>
+    public Task<V1Pod?> LabelPodAsync(string ns, string pod, string key, string value, CancellationToken cancellationToken) =>
+        CallAsync($"label pod {ns}/{pod}", async () =>
+        {
+            try
+            {
+                return await client.CoreV1.PatchNamespacedPodAsync(LabelPatch(new Dictionary<string, string> { [key] = value }), pod, ns, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        });
 
     public void Dispose() => client.Dispose();
 
@@ -94,6 +111,14 @@ internal sealed class KubeCluster(IKubernetes client) : IDisposable
         catch (HttpRequestException ex)
         {
             throw new CoordinatorException($"Kubernetes API: {what}: {ex.Message}");
+        }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+        {
+            throw new CoordinatorException($"Kubernetes API: {what}: no answer in time");
+        }
+        catch (JsonException ex)
+        {
+            throw new CoordinatorException($"Kubernetes API: {what}: the answer is not the JSON expected: {ex.Message}");
         }
     }
 }

@@ -46,8 +46,20 @@ internal sealed record NodeChecks(int? ContainersRestarted, int? ConnectionsBefo
         return new NodeChecks(restarted, before, after, string.Join("; ", detail));
     }
 
-    public static NodeChecks? Read(RolloutJournal journal, string rollout, string node) =>
-        journal.Fact(rollout, node, FactKey) is { } json ? JsonSerializer.Deserialize(json, ClusterJsonContext.Default.NodeChecks) : null;
+    public static NodeChecks? Read(RolloutJournal journal, string rollout, string node) => Parse(journal.Fact(rollout, node, FactKey));
+
+    /// <summary>The journaled JSON, or null when absent or unreadable (a journal written by another version).</summary>
+    public static NodeChecks? Parse(string? json)
+    {
+        try
+        {
+            return json is null ? null : JsonSerializer.Deserialize(json, ClusterJsonContext.Default.NodeChecks);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public void Write(RolloutJournal journal, string rollout, string node) =>
         journal.SetFact(rollout, node, FactKey, JsonSerializer.Serialize(this, ClusterJsonContext.Default.NodeChecks));

@@ -63,7 +63,8 @@ internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, RolloutJou
             progress.Say($"preflight: {summary}");
         }
 
-        journal.SetFact(plan.Rollout, "", FactPreflight, $"{nodes.Count} node(s) and {podCount} pod(s) checked; {problems.Count} problem(s); labels added on {fixes.Count} node(s)");
+        var labeled = problems.Count == 0 ? fixes.Count : 0;
+        journal.SetFact(plan.Rollout, "", FactPreflight, $"{nodes.Count} node(s) and {podCount} pod(s) checked; {problems.Count} problem(s); labels added on {labeled} node(s)");
         return problems;
     }
 
@@ -98,8 +99,29 @@ internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, RolloutJou
             }
         }
 
+        if (fixes.Count > 0)
+        {
+            problems.AddRange(BrokenByFixes(node.Name, apiNode, pods, fixes));
+        }
+
         var untolerating = pods.Where(p => !PodPlacement.HasDefaultTolerations(p)).Select(p => $"{node.Name}: {PodPlacement.Name(p)}").ToList();
         return (problems, untolerating, fixes, pods.Count);
+    }
+
+    /// <summary>Pods that are placed well now but would not be with the added labels (NotIn or DoesNotExist affinity).</summary>
+    private static IEnumerable<string> BrokenByFixes(string nodeName, V1Node apiNode, List<V1Pod> pods, Dictionary<string, string> fixes)
+    {
+        var labels = new Dictionary<string, string>(apiNode.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in fixes)
+        {
+            labels[key] = value;
+        }
+
+        var fixedNode = new V1Node { Metadata = new V1ObjectMeta { Name = apiNode.Metadata.Name, Labels = labels } };
+        var added = string.Join(", ", fixes.Select(f => $"{f.Key}={f.Value}"));
+        return pods
+            .Where(p => PodPlacement.Check(p, apiNode).Ok && !PodPlacement.Check(p, fixedNode).Ok)
+            .Select(p => $"{nodeName}: adding {added} for other pods would make pod {PodPlacement.Name(p)} fail with MatchNodeSelector; fix the labels by hand");
     }
 
     /// <summary>Merges one pod's missing labels; false when two pods want different values for the same key.</summary>

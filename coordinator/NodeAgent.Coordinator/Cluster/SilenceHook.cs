@@ -23,6 +23,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private readonly TimeSpan _duration;
     private CancellationTokenSource? _keeper;
     private Task? _keeping;
+    private bool _ended;
 
     public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
     {
@@ -44,16 +45,26 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     public async Task BeforeWindowAsync(CancellationToken cancellationToken)
     {
         var existing = SilenceId is { } id ? await _api.GetAsync(id, cancellationToken) : null;
-        var held = existing is { State: "active" or "pending" } ? await _api.ExtendAsync(existing.Id, cancellationToken) : await _api.CreateAsync(cancellationToken);
-        Record(held, existing is null ? "created" : "extended (resumed rollout)");
+        var resumed = existing is { State: "active" or "pending" };
+        var held = resumed ? await _api.ExtendAsync(existing!.Id, cancellationToken) : await _api.CreateAsync(cancellationToken);
+        Record(held, resumed ? "extended (resumed rollout)" : "created");
         _keeper = new CancellationTokenSource();
         _keeping = KeepAsync(held, _keeper.Token);
     }
 
-    public Task AfterNodesAsync(CancellationToken cancellationToken) => EndAsync("after the nodes were done", cancellationToken);
+    public async Task AfterNodesAsync(CancellationToken cancellationToken)
+    {
+        await EndAsync("after the nodes were done", cancellationToken);
+        _ended = true;
+    }
 
     public async Task OnStopAsync(CancellationToken cancellationToken)
     {
+        if (_ended)
+        {
+            return;
+        }
+
         try
         {
             await EndAsync("because the rollout stopped early", cancellationToken);
@@ -71,22 +82,26 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
         _keeper?.Dispose();
     }
 
-    /// <summary>Extends the silence whenever less than half its duration is left, until the window ends.</summary>
-    private async Task KeepAsync(Silence held, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends the silence whenever less than half its duration is left, until the window ends. Only the wait is
+    /// cancelled: an extension already sent finishes and is journaled, so that the silence expired at the end is
+    /// the one Alertmanager holds (it may answer an extension with a new id).
+    /// </summary>
+    private async Task KeepAsync(Silence held, CancellationToken stop)
     {
         var check = _duration / 4;
-        while (!cancellationToken.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(check, _time, cancellationToken);
+                await Task.Delay(check, _time, stop);
                 if (held.EndsAt - _time.GetUtcNow() < _duration / 2)
                 {
-                    held = await _api.ExtendAsync(held.Id, cancellationToken);
+                    held = await _api.ExtendAsync(held.Id, CancellationToken.None);
                     Record(held, "extended (the rollout is still running)");
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }

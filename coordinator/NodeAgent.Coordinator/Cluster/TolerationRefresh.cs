@@ -10,20 +10,26 @@ namespace NodeAgent.Coordinator.Cluster;
 /// DefaultTolerationSeconds admission plugin adds them, as the source account did. Reports how many were labeled
 /// and how many now carry the tolerations. Labeling an already labeled pod again changes nothing.
 /// </summary>
-internal sealed class TolerationRefresh(Plan plan, KubeCluster kube, RolloutJournal journal, RolloutProgress progress)
+internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, RolloutJournal journal, RolloutProgress progress)
 {
     public const string FactLabeled = "pods-labeled";
 
     public async Task RunAsync(IReadOnlyList<string> upgradedNodes, CancellationToken cancellationToken)
     {
         var label = plan.Cluster.PodLabel;
+        var value = LabelValue(plan.Rollout);
         var labeled = new List<string>();
         var stillMissing = new List<string>();
         await Parallel.ForEachAsync(upgradedNodes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (node, ct) =>
         {
             foreach (var pod in (await kube.PodsOnAsync(node, ct)).Where(p => PodPlacement.IsLive(p) && !PodPlacement.HasDefaultTolerations(p)))
             {
-                var after = await kube.LabelPodAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, label, plan.Rollout, ct);
+                var after = await kube.LabelPodAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, label, value, ct);
+                if (after is null)
+                {
+                    continue;
+                }
+
                 lock (labeled)
                 {
                     labeled.Add(PodPlacement.Name(pod));
@@ -37,10 +43,22 @@ internal sealed class TolerationRefresh(Plan plan, KubeCluster kube, RolloutJour
 
         labeled.Sort(StringComparer.Ordinal);
         stillMissing.Sort(StringComparer.Ordinal);
-        var summary = $"labeled {labeled.Count} pod(s) on {upgradedNodes.Count} node(s) with {label}={plan.Rollout}; {labeled.Count - stillMissing.Count} of them now carry the not-ready and unreachable NoExecute tolerations"
+        var summary = $"labeled {labeled.Count} pod(s) on {upgradedNodes.Count} node(s) with {label}={value}; {labeled.Count - stillMissing.Count} of them now carry the not-ready and unreachable NoExecute tolerations"
             + (stillMissing.Count > 0 ? $"; still without them: {PlacementPreflight.Shown(stillMissing)} (is the DefaultTolerationSeconds admission plugin enabled?)" : "");
         journal.SetFact(plan.Rollout, "", FactLabeled, summary);
         journal.AddEvent(plan.Rollout, $"label-pods: {summary}");
         progress.Say($"label-pods: {summary}");
     }
+
+    /// <summary>
+    /// The rollout id when it is a valid label value (at most 63, beginning and ending with a letter or digit),
+    /// otherwise "rollout-" and the start of its SHA-256, so that the patch is never refused.
+    /// </summary>
+    internal static string LabelValue(string rollout) =>
+        LabelValuePattern().IsMatch(rollout)
+            ? rollout
+            : "rollout-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(rollout)))[..16];
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\\z")]
+    private static partial System.Text.RegularExpressions.Regex LabelValuePattern();
 }

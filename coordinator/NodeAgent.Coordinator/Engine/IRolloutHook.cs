@@ -4,7 +4,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// A cluster-level step around the node work (silence alerts, stop controllers). BeforeWindow runs in registration
 /// order; AfterNodes and OnStop run in reverse, so that the last thing done before the window is the first undone.
 /// Each must be idempotent, since a resumed rollout runs it again. A <see cref="CoordinatorException"/> from
-/// BeforeWindow or AfterControlPlane stops the rollout (and OnStop runs).
+/// BeforeWindow or AfterControlPlaneNode stops the rollout (and OnStop runs).
 /// </summary>
 internal interface IRolloutHook
 {
@@ -13,8 +13,8 @@ internal interface IRolloutHook
     /// <summary>Before the first node is touched (after preflight and backup).</summary>
     Task BeforeWindowAsync(CancellationToken cancellationToken);
 
-    /// <summary>After the control-plane phase, before the workers.</summary>
-    Task AfterControlPlaneAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>After each control-plane node is upgraded (canaries included), before the next node.</summary>
+    Task AfterControlPlaneNodeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>After the last node is done (and the pods are labeled), before verification.</summary>
     Task AfterNodesAsync(CancellationToken cancellationToken);

@@ -83,7 +83,13 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             }
         }
 
-        NodeChecks.From(applies).Write(journal, plan.Rollout, node.Name);
+        if (applies.Any(a => a.Changed))
+        {
+            // Only an apply that changed something restarted the component and measured around it; a node already
+            // at the target keeps the figures of the run that upgraded it.
+            NodeChecks.From(applies.Where(a => a.Changed)).Write(journal, plan.Rollout, node.Name);
+        }
+
         var outcome = new NodeOutcome(node.Name, state, from, failure is null ? plan.TargetVersion : from, failure ?? "", restarts, time.GetUtcNow() - started);
         if (state == NodeStates.InFlight)
         {

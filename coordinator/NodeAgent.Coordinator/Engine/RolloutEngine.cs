@@ -30,7 +30,20 @@ internal sealed class RolloutEngine(
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
     {
-        if (!Begin())
+        bool run;
+        try
+        {
+            run = Begin();
+        }
+        catch (AbortedRolloutException aborted)
+        {
+            // Aborted while no coordinator ran (or an earlier run stopped before undoing): undo the cluster steps
+            // now (each undo is idempotent), then refuse as before.
+            await UndoHooksAsync(cancellationToken);
+            throw new CoordinatorException(aborted.Message);
+        }
+
+        if (!run)
         {
             return Result();
         }
@@ -45,31 +58,41 @@ internal sealed class RolloutEngine(
             journal.AddEvent(plan.Rollout, "interrupted; run rollout again to resume");
             throw;
         }
-        catch (Exception ex) when (ex is not CoordinatorException)
+        catch (CoordinatorException ex)
+        {
+            outcome = (RolloutStates.Failed, $"{ex.Message}; run rollout again to resume");
+        }
+        catch (Exception ex)
         {
             outcome = (RolloutStates.Failed, $"the coordinator stopped on an unexpected error ({ex.GetType().Name}: {ex.Message}); run rollout again to resume");
         }
 
         if (outcome.State != RolloutStates.Succeeded)
         {
-            foreach (var hook in Enumerable.Reverse(hooks))
-            {
-                try
-                {
-                    await hook.OnStopAsync(cancellationToken);
-                }
-                catch (CoordinatorException ex)
-                {
-                    journal.AddEvent(plan.Rollout, $"{hook.Name}: could not undo its step after the rollout stopped: {ex.Message}");
-                    progress.Say($"{hook.Name}: could not undo its step: {ex.Message}");
-                }
-            }
+            await UndoHooksAsync(cancellationToken);
         }
 
         journal.SetState(plan.Rollout, outcome.State, outcome.Message);
         journal.AddEvent(plan.Rollout, $"{outcome.State}: {outcome.Message}");
         progress.Say($"rollout {plan.Rollout} {outcome.State}: {outcome.Message}");
         return Result();
+    }
+
+    /// <summary>Every hook's OnStop, last registered first; one that fails is journaled and the others still run.</summary>
+    private async Task UndoHooksAsync(CancellationToken cancellationToken)
+    {
+        foreach (var hook in Enumerable.Reverse(hooks))
+        {
+            try
+            {
+                await hook.OnStopAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is CoordinatorException or HttpRequestException or Grpc.Core.RpcException)
+            {
+                journal.AddEvent(plan.Rollout, $"{hook.Name}: could not undo its step after the rollout stopped: {ex.Message}");
+                progress.Say($"{hook.Name}: could not undo its step: {ex.Message}");
+            }
+        }
     }
 
     /// <summary>Creates or resumes the journaled rollout; false when there is nothing to do.</summary>
@@ -96,7 +119,7 @@ internal sealed class RolloutEngine(
 
         if (existing.State == RolloutStates.Aborted)
         {
-            throw new CoordinatorException($"rollout {plan.Rollout} was aborted; start again under a new rollout id (nodes already at the target are not restarted)");
+            throw new AbortedRolloutException($"rollout {plan.Rollout} was aborted; start again under a new rollout id (nodes already at the target are not restarted)");
         }
 
         if (existing.State == RolloutStates.Succeeded)
@@ -124,7 +147,7 @@ internal sealed class RolloutEngine(
             return (RolloutStates.Failed, backup);
         }
 
-        if (await HooksAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
+        if (Pending(plan.Inventory).Count > 0 && await HooksAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
         {
             return before;
         }
@@ -139,11 +162,6 @@ internal sealed class RolloutEngine(
         if (plan.Runs(Phases.ControlPlane) && await ControlPlaneAsync(canaries, budget, cancellationToken) is { } controlPlane)
         {
             return controlPlane;
-        }
-
-        if (await HooksAsync(hooks, "after the control plane", h => h.AfterControlPlaneAsync(cancellationToken)) is { } afterControlPlane)
-        {
-            return afterControlPlane;
         }
 
         if (plan.Runs(Phases.Workers) && await WorkersAsync(canaries, budget, cancellationToken) is { } workers)
@@ -186,6 +204,9 @@ internal sealed class RolloutEngine(
             ? (RolloutStates.Succeeded, $"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
             : (RolloutStates.Failed, $"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
     }
+
+    private Task<(string, string)?> AfterControlPlaneNodeAsync(CancellationToken cancellationToken) =>
+        HooksAsync(hooks, "after a control-plane node", h => h.AfterControlPlaneNodeAsync(cancellationToken));
 
     /// <summary>Runs one step of every hook; a hook's <see cref="CoordinatorException"/> stops the rollout.</summary>
     private async Task<(string, string)?> HooksAsync(IReadOnlyList<IRolloutHook> ordered, string when, Func<IRolloutHook, Task> step)
@@ -257,7 +278,7 @@ internal sealed class RolloutEngine(
             {
                 await new EtcdBackupStep(plan.Rollout, etcd, journal, progress, time).RunAsync(cancellationToken);
             }
-            catch (CoordinatorException ex)
+            catch (Exception ex) when (ex is CoordinatorException or IOException or UnauthorizedAccessException)
             {
                 return $"etcd snapshot failed; nothing was upgraded: {ex.Message}";
             }
@@ -290,6 +311,11 @@ internal sealed class RolloutEngine(
             if (done.Any(o => !o.Ok))
             {
                 break;
+            }
+
+            if (group.Any(n => n.Role == Roles.ControlPlane) && await AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
+            {
+                return hookFailed;
             }
         }
 
@@ -332,6 +358,11 @@ internal sealed class RolloutEngine(
             if (outcomes.FirstOrDefault(o => !o.Ok) is { } failedNode)
             {
                 return (RolloutStates.Failed, $"control-plane node {failedNode.Node} failed ({failedNode.Reason}); no worker is upgraded while the control plane is not at {plan.TargetVersion}");
+            }
+
+            if (await AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
+            {
+                return hookFailed;
             }
         }
 

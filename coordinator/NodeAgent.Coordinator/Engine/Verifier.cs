@@ -83,9 +83,9 @@ internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, F
             yield return $"{restarted} container(s) restarted (at most {max} allowed): {measured.Detail}";
         }
 
-        if (gates.RequireContainerCheck && measured?.ContainersRestarted is null)
+        if (gates.RequireContainerCheck && measured is not null && measured.ContainersRestarted is null)
         {
-            yield return $"no container check was measured, and the plan requires one ({measured?.Detail})";
+            yield return $"no container check was measured, and the plan requires one ({(measured.Detail.Length > 0 ? measured.Detail : "the agent has no container check for the upgraded components")})";
         }
 
         if (gates.MaxConnectionGrowth is { } factor && measured is not null && measured.ConnectionsGrewBeyond(factor))

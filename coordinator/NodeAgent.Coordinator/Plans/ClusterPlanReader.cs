@@ -54,7 +54,7 @@ internal static partial class ClusterPlanReader
         var kubernetes = cursor.Mapping(node, "cluster.kubernetes", true, "kubeconfig", "context", "inCluster");
         var inCluster = cursor.Boolean(kubernetes, "cluster.kubernetes", "inCluster", false);
         var kubeconfig = FilePath(cursor, kubernetes, "cluster.kubernetes", "kubeconfig", planDirectory, mustExist: true);
-        var context = cursor.Text(kubernetes, "cluster.kubernetes", "context", false, Token(), "a kubeconfig context name");
+        var context = cursor.Text(kubernetes, "cluster.kubernetes", "context", false, ContextName(), "a kubeconfig context name");
         if (inCluster == (YamlCursor.Child(kubernetes, "kubeconfig") is not null))
         {
             cursor.Error(node, "cluster.kubernetes", "give exactly one of kubeconfig (a file) and inCluster: true (the pod's service account)");
@@ -214,6 +214,10 @@ internal static partial class ClusterPlanReader
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex Token();
+
+    /// <summary>kubeconfig context names are free text (kubernetes-admin@kubernetes, EKS ARNs): printable, no spaces.</summary>
+    [GeneratedRegex(@"^[\x21-\x7e]{1,253}\z")]
+    private static partial Regex ContextName();
 
     /// <summary>A Kubernetes label key: an optional DNS-subdomain prefix and '/', then a name of at most 63.</summary>
     [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\z")]

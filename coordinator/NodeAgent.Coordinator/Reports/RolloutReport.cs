@@ -139,9 +139,7 @@ internal sealed record RolloutReport(
     private static string Or(string value) => value.Length == 0 ? "-" : value;
 
     private static NodeChecks? NodeChecksOf(RolloutResult result, string node) =>
-        result.Facts.FirstOrDefault(x => x.Scope == node && x.Key == NodeChecks.FactKey) is { } fact
-            ? System.Text.Json.JsonSerializer.Deserialize(fact.Value, ClusterJsonContext.Default.NodeChecks)
-            : null;
+        NodeChecks.Parse(result.Facts.FirstOrDefault(x => x.Scope == node && x.Key == NodeChecks.FactKey)?.Value);
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

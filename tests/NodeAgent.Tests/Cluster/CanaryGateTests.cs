@@ -42,6 +42,7 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         var victim = await containerd.Kubelet.RunContainerAsync(pod, "app");
         var gate = canary.Dir.Combine("healthy-gate");
         var plan = WritePlan(canary, other, StandIn.Config(canary.KubeletPort, 0, StandIn.HealthGate(gate)), "maxContainerRestarts: 0");
+        await HealthyAsync(canary, other);
         Assert.Equal(ExitCodes.Ok, (await CoordinatorAsync("stage", plan)).ExitCode);
 
         var rollout = CoordinatorAsync("rollout", plan, "--plain", "--report-dir", _dir.Combine("reports"));
@@ -72,6 +73,7 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         });
         await using var other = await TestNode.StartAsync();
         var plan = WritePlan(canary, other, StandIn.Config(canary.KubeletPort, 0, StandIn.ApiConnections(Endpoint, 6)), "maxConnectionGrowth: 2\n    connectionSoak: 1s");
+        await HealthyAsync(canary, other);
         Assert.Equal(ExitCodes.Ok, (await CoordinatorAsync("stage", plan)).ExitCode);
 
         var result = await CoordinatorAsync("rollout", plan, "--plain", "--report-dir", _dir.Combine("reports"));
@@ -82,6 +84,16 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         Assert.DoesNotContain(await OperationsAsync(other), o => o.Kind == OperationKind.Apply);
         var node = Node(ReadReport(), "canary");
         Assert.Equal((1, 6), (node.GetProperty("connectionsBefore").GetInt32(), node.GetProperty("connectionsAfter").GetInt32()));
+    }
+
+    /// <summary>The preflight wants every component healthy: wait for both stand-ins of both nodes first.</summary>
+    private static async Task HealthyAsync(params TestNode[] nodes)
+    {
+        foreach (var node in nodes)
+        {
+            await Operations.ApplyTests.HealthyStatusAsync(node, "kubelet");
+            await Operations.ApplyTests.HealthyStatusAsync(node, "kube-proxy");
+        }
     }
 
     private static TcpListener StartListener()

@@ -103,7 +103,7 @@ public sealed class ClusterProcedureTests
             Assert.Matches($@"(?m)^{node.Name}\s+yes\s+v1\.17\.0\s", report);
         }
 
-        Assert.Contains("controllers-started: started again on 1 control-plane node(s)", report, StringComparison.Ordinal);
+        Assert.Contains("controllers-started: started again after the nodes were done: kube-controller-manager on cp-01, kube-scheduler on cp-01", report, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,6 +126,40 @@ public sealed class ClusterProcedureTests
         Assert.Matches(@"(?m)^node-001\s+NO\s+v1\.17\.0\s.*the node is not Ready in the Kubernetes API", report);
         Assert.Matches(@"(?m)^node-002\s+yes\s+v1\.10\.11\s.*the API reports kubelet v1\.10\.11, not v1\.17\.0", report);
         Assert.Matches(@"(?m)^cp-01\s+yes\s+v1\.17\.0\s+-\s+-\s+components at v1\.17\.0", report);
+    }
+
+    [Fact]
+    public async Task Rollout_InterruptedThenAborted_ControllersStartedWhenTheAbortIsSeen()
+    {
+        await using var fleet = await FleetFixture.StartAsync(nodes: 2, controlPlane: 1);
+        await using var api = await StartApiAsync(fleet);
+        var plan = fleet.WritePlan(new PlanOptions { Phases = AllPhases, SoakAfterCanary = "10m", ClusterYaml = ClusterYaml(api, fleet) });
+        Assert.Equal(ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
+        var cp = fleet.Nodes.Single(n => n.Role == "control-plane");
+        using var interrupt = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var rollout = CoordinatorCli.RunAsync(["--journal", fleet.Journal, "rollout", plan, "--plain"], output, error, interrupt.Token);
+        await Infrastructure.Eventually.TrueAsync(
+            async () => (await FleetFixture.OperationsAsync(cp)).Any(o => o.Kind == OperationKind.Apply && o.State == OperationState.Succeeded),
+            TimeSpan.FromSeconds(60),
+            "the canary to be upgraded (the rollout then soaks for 10 minutes)");
+        await interrupt.CancelAsync();
+        Assert.Equal(ExitCodes.RolloutFailed, await rollout);
+        var whileInterrupted = await FleetFixture.OperationsAsync(cp);
+        var abort = await fleet.CoordinatorAsync("abort", "r1");
+        var again = await fleet.CoordinatorAsync("rollout", plan, "--plain");
+
+        Assert.Contains(whileInterrupted, o => o.Component == "kube-scheduler" && o.Kind == OperationKind.Stop && o.State == OperationState.Succeeded);
+        Assert.DoesNotContain(whileInterrupted, o => o.Kind == OperationKind.Start);
+        Assert.Equal(ExitCodes.Ok, abort.ExitCode);
+        Assert.Equal(ExitCodes.Refused, again.ExitCode);
+        Assert.Contains("rollout r1 was aborted", again.Err, StringComparison.Ordinal);
+        var after = await FleetFixture.OperationsAsync(cp);
+        Assert.Contains(after, o => o.Component == "kube-scheduler" && o.Kind == OperationKind.Start && o.State == OperationState.Succeeded);
+        Assert.Contains(after, o => o.Component == "kube-controller-manager" && o.Kind == OperationKind.Start && o.State == OperationState.Succeeded);
+        Assert.All((await InfoAsync(cp)).Components, c => Assert.True(c.Active, $"{c.Name} is not running"));
     }
 
     private const string ClusterPlanLabel = "nodeagent.io/tolerations-refreshed";
@@ -180,6 +214,6 @@ public sealed class ClusterProcedureTests
     private static async Task<GetInfoResponse> InfoAsync(FleetNode node)
     {
         using var channel = Infrastructure.TestNode.OpenChannel(node.Address["unix:".Length..]);
-        return await new NodeAgentService.NodeAgentServiceClient(channel).GetInfoAsync(new GetInfoRequest());
+        return await new NodeAgentService.NodeAgentServiceClient(channel).GetInfoAsync(new GetInfoRequest { Probe = true });
     }
 }

@@ -246,8 +246,9 @@ internal sealed class FakeApiServer : IAsyncDisposable
         spec["tolerations"] = tolerations;
         foreach (var key in new[] { "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable" })
         {
+            // As the plugin does: a toleration with this key or no key, and effect NoExecute or none (operator ignored).
             var tolerated = tolerations.OfType<JsonObject>().Any(t =>
-                (string?)t["key"] == key && ((string?)t["effect"] is null or "" or "NoExecute") || ((string?)t["key"] is null or "" && (string?)t["operator"] == "Exists"));
+                ((string?)t["key"] is null or "" || (string?)t["key"] == key) && ((string?)t["effect"] is null or "" or "NoExecute"));
             if (!tolerated)
             {
                 tolerations.Add(new JsonObject { ["key"] = key, ["operator"] = "Exists", ["effect"] = "NoExecute", ["tolerationSeconds"] = 300 });

@@ -23,6 +23,8 @@ internal sealed record PlanOptions
 
     public string SoakBetweenBatches { get; init; } = "0s";
 
+    public string SoakAfterCanary { get; init; } = "0s";
+
     public string? KubeletArtifact { get; init; }
 
     public IReadOnlyDictionary<string, string> AddressOverrides { get; init; } = new Dictionary<string, string>();
@@ -103,7 +105,7 @@ internal sealed class FleetFixture : IAsyncDisposable
               batchSize: {{options.BatchSize}}
               maxConcurrency: 4
               failureThreshold: { perBatch: {{options.PerBatch}}, total: {{options.Total}} }
-              soak: { afterCanary: 0s, betweenBatches: {{options.SoakBetweenBatches}} }
+              soak: { afterCanary: {{options.SoakAfterCanary}}, betweenBatches: {{options.SoakBetweenBatches}} }
               healthTimeout: 20s
               callTimeout: 20s
               retries: 1
