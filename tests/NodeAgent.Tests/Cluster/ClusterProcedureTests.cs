@@ -22,7 +22,8 @@ public sealed class ClusterProcedureTests
         await using var fleet = await FleetFixture.StartAsync(nodes: 3, controlPlane: 1);
         await using var api = await StartApiAsync(fleet);
         api.AddPod(Pod("web-1", "node-001", selector: new() { ["disktype"] = "ssd" }));
-        api.AddPod(Pod("pinned", "node-002", affinityHostname: "elsewhere"));
+        api.AddPod(Pod("pinned", "node-002", affinity: ("kubernetes.io/hostname", "In", ["elsewhere"])));
+        api.AddPod(Pod("guard", "node-001", affinity: ("disktype", "NotIn", ["ssd"])));
         var plan = fleet.WritePlan(new PlanOptions { Phases = AllPhases, ClusterYaml = ClusterYaml(api, fleet) });
 
         Assert.Equal(ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
@@ -33,6 +34,15 @@ public sealed class ClusterProcedureTests
         Assert.Contains("node-001: pod default/web-1 would fail with MatchNodeSelector", result.Out, StringComparison.Ordinal);
         Assert.Contains("nodeSelector disktype=ssd: the node has no label disktype", result.Out, StringComparison.Ordinal);
         Assert.Contains("node-002: pod default/pinned would fail with MatchNodeSelector", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("default/guard would fail", result.Out, StringComparison.Ordinal);
+
+        // Asked to fix the labels, it still refuses: the affinity cannot be fixed, and the label web-1 wants would
+        // make guard fail.
+        var fixing = await fleet.CoordinatorAsync("rollout", plan, "--plain", "--fix-labels", "--report-dir", fleet.Reports);
+
+        Assert.Equal(ExitCodes.RolloutFailed, fixing.ExitCode);
+        Assert.Contains("node-001: adding disktype=ssd for other pods would make pod default/guard fail with MatchNodeSelector", fixing.Out, StringComparison.Ordinal);
+        Assert.Contains("node-002: pod default/pinned would fail with MatchNodeSelector", fixing.Out, StringComparison.Ordinal);
         Assert.Empty(api.Writes);
         foreach (var node in fleet.Nodes)
         {
@@ -188,7 +198,7 @@ public sealed class ClusterProcedureTests
         {extra}
         """;
 
-    private static V1Pod Pod(string name, string node, Dictionary<string, string>? selector = null, string? affinityHostname = null, List<V1Toleration>? tolerations = null, string phase = "Running") => new()
+    private static V1Pod Pod(string name, string node, Dictionary<string, string>? selector = null, (string Key, string Op, string[] Values)? affinity = null, List<V1Toleration>? tolerations = null, string phase = "Running") => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
         Spec = new V1PodSpec
@@ -197,13 +207,13 @@ public sealed class ClusterProcedureTests
             NodeSelector = selector,
             Tolerations = tolerations,
             Containers = [new V1Container { Name = "main", Image = "busybox" }],
-            Affinity = affinityHostname is null ? null : new V1Affinity
+            Affinity = affinity is not { } required ? null : new V1Affinity
             {
                 NodeAffinity = new V1NodeAffinity
                 {
                     RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
                     {
-                        NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "kubernetes.io/hostname", OperatorProperty = "In", Values = [affinityHostname] }] }],
+                        NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = required.Key, OperatorProperty = required.Op, Values = required.Values }] }],
                     },
                 },
             },

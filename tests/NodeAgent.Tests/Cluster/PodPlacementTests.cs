@@ -79,6 +79,20 @@ public sealed class PodPlacementTests
         Assert.Equal(tolerates, PodPlacement.ToleratesNoExecute(pod, PodPlacement.NotReadyTaint));
     }
 
+    [Theory]
+    [InlineData("r1", "r1")]
+    [InlineData("upgrade-1.17", "upgrade-1.17")]
+    [InlineData("upgrade-", "rollout-")]
+    [InlineData("a123456789012345678901234567890123456789012345678901234567890123", "rollout-")]
+    public void LabelValue_RolloutIdNotAValidLabelValue_Hashed(string rollout, string expectedStart)
+    {
+        var value = TolerationRefresh.LabelValue(rollout);
+
+        Assert.StartsWith(expectedStart, value, StringComparison.Ordinal);
+        Assert.Matches("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", value);
+        Assert.Equal(value, TolerationRefresh.LabelValue(rollout));
+    }
+
     private static V1NodeSelectorRequirement Requirement(string key, string op, string values) =>
         new() { Key = key, OperatorProperty = op, Values = values.Length == 0 ? null : values.Split(',') };
 
