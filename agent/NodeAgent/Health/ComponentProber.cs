@@ -20,6 +20,13 @@ internal sealed class ComponentProber(IServiceManager services, IHttpClientFacto
     private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The version each binary printed, keyed by path, with the file's identity when it printed it. A swap renames
+    /// a new file into place (a new inode), so a changed binary is always run again; an unchanged one is not run
+    /// on every probe (a process start per component every few seconds costs more CPU than the rest of the agent).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Identity, string Version)> _versions = new(StringComparer.Ordinal);
+
     public async Task<ProbeResult> ProbeAsync(CatalogComponent component, string? expectedVersion, CancellationToken cancellationToken)
     {
         ServiceStatus status;
@@ -66,14 +73,43 @@ internal sealed class ComponentProber(IServiceManager services, IHttpClientFacto
         }
     }
 
-    /// <summary>Runs the binary's version command; null when it cannot be run or prints no version.</summary>
+    /// <summary>Runs the binary's version command (unless this very file already answered); null when it cannot be run or prints no version.</summary>
     public async Task<string?> ReadVersionAsync(CatalogComponent component, CancellationToken cancellationToken)
     {
-        if (!File.Exists(component.Binary.Path))
+        var path = component.Binary.Path;
+        if (Identity(path) is not { } identity)
         {
             return null;
         }
 
+        if (_versions.TryGetValue(path, out var known) && known.Identity == identity)
+        {
+            return known.Version;
+        }
+
+        var version = await RunVersionAsync(component, cancellationToken);
+        if (version is not null && Identity(path) == identity)
+        {
+            _versions[path] = (identity, version);
+        }
+
+        return version;
+    }
+
+    /// <summary>Device, inode, size, mtime and ctime on Linux; size and times elsewhere; null when the file is missing.</summary>
+    private static string? Identity(string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return Native.Libc.Stat(path) is { } s ? $"{s.Device}:{s.Inode}:{s.Size}:{s.MtimeSeconds}.{s.MtimeNanos}:{s.CtimeSeconds}.{s.CtimeNanos}" : null;
+        }
+
+        var info = new FileInfo(path);
+        return info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}:{info.CreationTimeUtc.Ticks}" : null;
+    }
+
+    private async Task<string?> RunVersionAsync(CatalogComponent component, CancellationToken cancellationToken)
+    {
         using var timeout = new CancellationTokenSource(VersionTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Cli;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
@@ -87,7 +88,9 @@ internal static class DemoCommand
 
         using var journal = new RolloutJournal(Path.Combine(work, "journal.db"), TimeProvider.System);
         var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
-        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System);
+        // The simulated fleet has no Kubernetes API, etcd or Alertmanager: of the cluster steps the demo shows the
+        // controllers stopped on the control-plane nodes for the window and started again after it.
+        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [new ControllersHook(plan, calls, journal, progress)], TimeProvider.System);
         var result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, error, () => engine.RunAsync(cancellationToken));
         var report = RolloutReport.From(result);
         var written = report.Write(Path.Combine(work, "reports"));
@@ -187,7 +190,7 @@ internal static class DemoCommand
         }
     }
 
-    /// <summary>A plan for the fleet: canary one control-plane node, then the control plane, then workers in quarters.</summary>
+    /// <summary>A plan for the fleet: canary one control-plane node, then the control plane, then workers in quarters; controllers stopped meanwhile.</summary>
     private static string PlanYaml(JsonDocument manifest, int nodes)
     {
         var root = manifest.RootElement;
@@ -227,6 +230,8 @@ internal static class DemoCommand
               soak: { afterCanary: 2s, betweenBatches: 0s }
               healthTimeout: 60s
               callTimeout: 30s
+            cluster:
+              controllers: [kube-controller-manager, kube-scheduler]
 
             """);
         return yaml.ToString();

@@ -31,6 +31,40 @@ public sealed class MonitoringTests
     }
 
     [Fact]
+    public async Task VersionProbe_UnchangedBinary_RunOnceThenAgainOnlyWhenTheFileIsReplaced()
+    {
+        await using var node = await TestNode.StartAsync();
+        var runs = node.Dir.Combine("version-runs");
+        var counting = node.Dir.Combine("kube-proxy-counting");
+        await ApplyTests.HealthyStatusAsync(node, "kube-proxy");
+        File.WriteAllText(counting, $"#!/bin/sh\necho run >> {runs}\necho 'Kubernetes v1.12.0'\n");
+        File.SetUnixFileMode(counting, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.Move(counting, node.ProxyBinary, overwrite: true);
+
+        var first = await ProxyVersionAsync(node);
+        var afterFirst = File.ReadAllLines(runs).Length;
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("v1.12.0", await ProxyVersionAsync(node));
+        }
+
+        var afterRepeats = File.ReadAllLines(runs).Length;
+        File.WriteAllText(counting, $"#!/bin/sh\necho run >> {runs}\necho 'Kubernetes v1.13.0'\n");
+        File.SetUnixFileMode(counting, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.Move(counting, node.ProxyBinary, overwrite: true);
+        var replaced = await ProxyVersionAsync(node);
+
+        Assert.Equal("v1.12.0", first);
+        Assert.Equal(afterFirst, afterRepeats);
+        Assert.Equal("v1.13.0", replaced);
+        // Run again for the new file: once, or twice when the agent's own periodic probe missed the cache at the same moment.
+        Assert.InRange(File.ReadAllLines(runs).Length, afterRepeats + 1, afterRepeats + 2);
+    }
+
+    private static async Task<string> ProxyVersionAsync(TestNode node) =>
+        (await node.Client.GetInfoAsync(new GetInfoRequest { Probe = true })).Components.Single(c => c.Name == "kube-proxy").Version;
+
+    [Fact]
     public async Task Metrics_AfterStageAndApply_ExposesCountersInPrometheusText()
     {
         await using var node = await TestNode.StartAsync(new TestNodeOptions { Metrics = true });
