@@ -80,7 +80,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         {
             await node.StageAsync(artifact);
             await node.StageAsync("kubelet-config-v1.17.json");
-            await node.Client.ApplyAsync(request);
+            await MayDieBeforeAnsweringAsync(async () => await node.Client.ApplyAsync(request));
             if (!await DiedAtAsync(dying, failpoint, hit))
             {
                 return [$"apply {failpoint}: the agent did not die at the failpoint"];
@@ -118,7 +118,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         var request = new RollbackRequest { OperationId = OperationId, Component = "kubelet", HealthTimeout = HealthTimeout };
         await using (var dying = await AgentProcess.StartAsync(node, $"{failpoint}=kill"))
         {
-            await node.Client.RollbackAsync(request);
+            await MayDieBeforeAnsweringAsync(async () => await node.Client.RollbackAsync(request));
             if (!await DiedAtAsync(dying, failpoint, hit))
             {
                 return [$"rollback {failpoint}: the agent did not die at the failpoint"];
@@ -127,6 +127,22 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
 
         await using var restarted = await AgentProcess.StartAsync(node);
         return Label($"rollback {failpoint}", await CrashInvariants.CheckAsync(node, OperationId, upgraded, original, markerWanted: false, async () => (await node.Client.RollbackAsync(request)).Operation));
+    }
+
+    /// <summary>
+    /// Sends the request that leads to the failpoint. The operation runs on after the answer, but a failpoint early in
+    /// it can kill the agent before the answer is on the wire: the call then fails as unavailable, which is the point.
+    /// </summary>
+    private static async Task MayDieBeforeAnsweringAsync(Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Internal)
+        {
+            // The agent died mid-call; DiedAtAsync checks it died at the failpoint.
+        }
     }
 
     private static async Task<IReadOnlyList<string>> StageCaseAsync(string failpoint, HashSet<string> hit)
