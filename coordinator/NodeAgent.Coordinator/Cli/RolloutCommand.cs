@@ -83,6 +83,11 @@ internal static class RolloutCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: interrupted; nodes in flight finish in their agents; run rollout again to resume {plan.Rollout}");
+                if (hooks.Count > 0)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync(
+                        $"nodeagent-coordinator: the cluster steps were left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): to give up instead, run abort {plan.Rollout} and then rollout once more, which starts the controllers and expires the silence");
+                }
                 return ExitCodes.RolloutFailed;
             }
 

@@ -68,7 +68,9 @@ internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, F
         facts.Add(measured?.ContainersRestarted is { } restarted ? $"containers restarted: {restarted}" : "containers restarted: not measured");
         if (measured is { ConnectionsBefore: { } before, ConnectionsAfter: { } after })
         {
-            facts.Add($"API server connections {before} -> {after}");
+            facts.Add(plan.Cluster.Gates.MaxConnectionGrowth is { } factor && measured.ConnectionsGrewBeyond(factor)
+                ? $"FLAGGED: API server connections grew from {before} to {after}, more than {factor}x"
+                : $"API server connections {before} -> {after}");
         }
 
         return new NodeVerification(node.Name, problems.Count == 0, problems.Count == 0 ? string.Join("; ", facts) : string.Join("; ", problems), ready, kubeletVersion, measured);
@@ -88,7 +90,7 @@ internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, F
             yield return $"no container check was measured, and the plan requires one ({(measured.Detail.Length > 0 ? measured.Detail : "the agent has no container check for the upgraded components")})";
         }
 
-        if (gates.MaxConnectionGrowth is { } factor && measured is not null && measured.ConnectionsGrewBeyond(factor))
+        if (gates.MaxConnectionGrowth is { } factor && gates.ConnectionGrowthFails && measured is not null && measured.ConnectionsGrewBeyond(factor))
         {
             yield return $"API server connections grew from {measured.ConnectionsBefore} to {measured.ConnectionsAfter}, more than {factor}x";
         }

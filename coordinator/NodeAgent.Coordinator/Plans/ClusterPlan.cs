@@ -16,7 +16,7 @@ internal sealed record PlanSilenceMatcher(string Name, string Value, bool IsRege
 internal sealed record AlertSilencePlan(Uri Url, IReadOnlyList<PlanSilenceMatcher> Matchers, TimeSpan Duration, string CreatedBy, string Comment);
 
 /// <summary>What the canary gate requires of the canary nodes beyond health and version.</summary>
-internal sealed record ClusterGates(int? MaxContainerRestarts, bool RequireContainerCheck, double? MaxConnectionGrowth, TimeSpan ConnectionSoak);
+internal sealed record ClusterGates(int? MaxContainerRestarts, bool RequireContainerCheck, double? MaxConnectionGrowth, TimeSpan ConnectionSoak, bool ConnectionGrowthFails = true);
 
 /// <summary>
 /// The plan's <c>cluster:</c> section: the steps that touch the cluster rather than one node. Every part is

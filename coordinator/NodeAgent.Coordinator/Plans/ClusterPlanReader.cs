@@ -156,7 +156,7 @@ internal static partial class ClusterPlanReader
     private static ClusterGates ReadGates(YamlCursor cursor, YamlMappingNode? cluster)
     {
         const string key = "cluster.gates";
-        var gates = cursor.Mapping(YamlCursor.Child(cluster, "gates"), key, false, "maxContainerRestarts", "requireContainerCheck", "maxConnectionGrowth", "connectionSoak");
+        var gates = cursor.Mapping(YamlCursor.Child(cluster, "gates"), key, false, "maxContainerRestarts", "requireContainerCheck", "maxConnectionGrowth", "connectionGrowthFails", "connectionSoak");
         int? restarts = 0;
         if (cursor.Text(gates, key, "maxContainerRestarts", false) == "off")
         {
@@ -184,7 +184,8 @@ internal static partial class ClusterPlanReader
             restarts,
             cursor.Boolean(gates, key, "requireContainerCheck", false),
             growth,
-            cursor.Duration(gates, key, "connectionSoak", TimeSpan.Zero, TimeSpan.FromMinutes(10)));
+            cursor.Duration(gates, key, "connectionSoak", TimeSpan.Zero, TimeSpan.FromMinutes(10)),
+            cursor.Boolean(gates, key, "connectionGrowthFails", true));
     }
 
     /// <summary>An optional path resolved against the plan's directory, without control characters.</summary>

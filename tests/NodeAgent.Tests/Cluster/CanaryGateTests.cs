@@ -86,6 +86,25 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         Assert.Equal((1, 6), (node.GetProperty("connectionsBefore").GetInt32(), node.GetProperty("connectionsAfter").GetInt32()));
     }
 
+    [Fact]
+    public async Task Rollout_ConnectionGrowthReportOnly_FlaggedInTheReportRolloutGoesOn()
+    {
+        await using var canary = await TestNode.StartAsync(new TestNodeOptions
+        {
+            AgentYaml = $"apiServer: {{ endpoints: [\"{Endpoint}\"] }}",
+            KubeletYaml = ["countConnections: true"],
+            KubeletConfigJson = StandIn.ApiConnections(Endpoint, 1),
+        });
+        var plan = WritePlan(canary, null, StandIn.Config(canary.KubeletPort, 0, StandIn.ApiConnections(Endpoint, 6)), "maxConnectionGrowth: 2\n    connectionGrowthFails: false\n    connectionSoak: 1s");
+        await HealthyAsync(canary);
+        Assert.Equal(ExitCodes.Ok, (await CoordinatorAsync("stage", plan)).ExitCode);
+
+        var result = await CoordinatorAsync("rollout", plan, "--plain", "--report-dir", _dir.Combine("reports"));
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.Out + result.Err);
+        Assert.Matches(@"(?m)^canary\s.*\s1 -> 6\s+components at v1\.17\.0; .*FLAGGED: API server connections grew from 1 to 6, more than 2x", result.Out);
+    }
+
     /// <summary>The preflight wants every component healthy: wait for both stand-ins of both nodes first.</summary>
     private static async Task HealthyAsync(params TestNode[] nodes)
     {
@@ -103,8 +122,8 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         return listener;
     }
 
-    /// <summary>A plan of two workers, the first the canary, upgrading kubelet's binary and config; the gates as given.</summary>
-    private string WritePlan(TestNode canary, TestNode other, string newConfig, string gates)
+    /// <summary>A plan of two workers (or the canary alone), the first the canary, upgrading kubelet's binary and config; the gates as given.</summary>
+    private string WritePlan(TestNode canary, TestNode? other, string newConfig, string gates)
     {
         var config = canary.Artifact("kubelet-config-new.json");
         File.WriteAllText(config, newConfig);
@@ -120,7 +139,7 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
                 - {"{"} name: kubelet, files: {"{"} binary: kubelet-v1.17.0, config: kubelet-config-new {"}"} {"}"}
             inventory:
               - {"{"} name: canary, role: worker, address: "unix:{canary.Socket}" {"}"}
-              - {"{"} name: other, role: worker, address: "unix:{other.Socket}" {"}"}
+            {(other is null ? "" : $"  - {{ name: other, role: worker, address: \"unix:{other.Socket}\" }}\n")}
             policy:
               canary: {"{"} nodes: [canary] {"}"}
               healthTimeout: 60s
