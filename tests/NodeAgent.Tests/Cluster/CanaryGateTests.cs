@@ -65,12 +65,7 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
     [Fact]
     public async Task Rollout_CanaryKubeletOpensMoreApiConnections_GateFlagsAndStopsTheRollout()
     {
-        await using var canary = await TestNode.StartAsync(new TestNodeOptions
-        {
-            AgentYaml = $"apiServer: {{ endpoints: [\"{Endpoint}\"] }}",
-            KubeletYaml = ["countConnections: true"],
-            KubeletConfigJson = StandIn.ApiConnections(Endpoint, 1),
-        });
+        await using var canary = await StartCountingNodeAsync();
         await using var other = await TestNode.StartAsync();
         var plan = WritePlan(canary, other, StandIn.Config(canary.KubeletPort, 0, StandIn.ApiConnections(Endpoint, 6)), "maxConnectionGrowth: 2\n    connectionSoak: 1s");
         await HealthyAsync(canary, other);
@@ -89,12 +84,7 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
     [Fact]
     public async Task Rollout_ConnectionGrowthReportOnly_FlaggedInTheReportRolloutGoesOn()
     {
-        await using var canary = await TestNode.StartAsync(new TestNodeOptions
-        {
-            AgentYaml = $"apiServer: {{ endpoints: [\"{Endpoint}\"] }}",
-            KubeletYaml = ["countConnections: true"],
-            KubeletConfigJson = StandIn.ApiConnections(Endpoint, 1),
-        });
+        await using var canary = await StartCountingNodeAsync();
         var plan = WritePlan(canary, null, StandIn.Config(canary.KubeletPort, 0, StandIn.ApiConnections(Endpoint, 6)), "maxConnectionGrowth: 2\n    connectionGrowthFails: false\n    connectionSoak: 1s");
         await HealthyAsync(canary);
         Assert.Equal(ExitCodes.Ok, (await CoordinatorAsync("stage", plan)).ExitCode);
@@ -104,6 +94,14 @@ public sealed class CanaryGateTests(ContainerdFixture containerd) : IDisposable
         Assert.True(result.ExitCode == ExitCodes.Ok, result.Out + result.Err);
         Assert.Matches(@"(?m)^canary\s.*\s1 -> 6\s+components at v1\.17\.0; .*FLAGGED: API server connections grew from 1 to 6, more than 2x", result.Out);
     }
+
+    /// <summary>A node whose kubelet counts its API server connections; the installed stand-in holds one.</summary>
+    private Task<TestNode> StartCountingNodeAsync() => TestNode.StartAsync(new TestNodeOptions
+    {
+        AgentYaml = $"apiServer: {{ endpoints: [\"{Endpoint}\"] }}",
+        KubeletYaml = ["countConnections: true"],
+        KubeletConfigJson = StandIn.ApiConnections(Endpoint, 1),
+    });
 
     /// <summary>The preflight wants every component healthy: wait for both stand-ins of both nodes first.</summary>
     private static async Task HealthyAsync(params TestNode[] nodes)
