@@ -64,11 +64,34 @@ public sealed class ZeroRestartTests(ContainerdFixture containerd)
         Assert.Contains("containers: 4 running before, 4 after, 1 restarted", op.Message, StringComparison.Ordinal);
     }
 
-    private Task<TestNode> StartNodeAsync() => TestNode.StartAsync(new TestNodeOptions
+    [Fact]
+    public async Task Apply_AgentKilledBetweenTheSnapshots_RecoveryFinishesTheComparison()
+    {
+        await using var node = TestNode.Create(Options() with { AllowFailpoints = true });
+        await RunTwoPodsAsync();
+        await using (var dying = await AgentProcess.StartAsync(node, $"{NodeAgent.Testing.Failpoints.SwapDuringHealth}=kill"))
+        {
+            await node.Client.ApplyAsync(await ApplyTests.ApplyRequestAsync(node, "crash-1", "kubelet-v1.17.0", "v1.17.0"));
+            Assert.True(await dying.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the agent did not die at the failpoint");
+            Assert.Contains($"failpoint {NodeAgent.Testing.Failpoints.SwapDuringHealth}: kill", dying.Output, StringComparison.Ordinal);
+        }
+
+        await using var restarted = await AgentProcess.StartAsync(node);
+        var op = await node.WaitForOperationAsync("crash-1");
+
+        Assert.Equal(OperationState.Succeeded, op.State);
+        Assert.True(op.Containers.Measured, op.Containers.Problem);
+        Assert.Equal((4, 4), (op.Containers.RunningBefore, op.Containers.RunningAfter));
+        Assert.Empty(op.Containers.Restarted);
+    }
+
+    private TestNodeOptions Options() => new()
     {
         AgentYaml = $"containerRuntime: {{ endpoint: {containerd.Socket}, timeoutSeconds: 10 }}",
         KubeletYaml = ["checkContainers: true"],
-    });
+    };
+
+    private Task<TestNode> StartNodeAsync() => TestNode.StartAsync(Options());
 
     /// <summary>Two pods of two containers each, all running: [web/app, web/sidecar, db/app, db/sidecar].</summary>
     private async Task<IReadOnlyList<CriContainer>> RunTwoPodsAsync()
