@@ -63,7 +63,7 @@ internal static class DurableFile
     public static void Replace(string source, string target) => File.Move(source, target, overwrite: true);
 
     /// <summary>fsyncs a directory so that renames and unlinks in it survive a crash.</summary>
-    public static void SyncDirectory(string directory) => Libc.SyncDirectory(directory);
+    public static void SyncDirectory(string directory) => Contracts.DirectorySync.Sync(directory);
 
     /// <summary>Hard-links <paramref name="existing"/> at <paramref name="link"/>; false when the file systems differ or links are not supported.</summary>
     public static bool TryHardLink(string existing, string link) => Libc.Link(existing, link) == 0;

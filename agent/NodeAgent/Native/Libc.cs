@@ -15,8 +15,6 @@ internal static partial class Libc
     public const int SigTerm = 15;
     public const int SigKill = 9;
 
-    private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000;
     private const int AtFdCwd = -100;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
@@ -42,28 +40,6 @@ internal static partial class Libc
         var frsize = BinaryPrimitives.ReadUInt64LittleEndian(buffer[8..]);
         var avail = BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]);
         return (long)(avail * frsize);
-    }
-
-    /// <summary>fsync of a directory, so that a rename or link in it is durable. Throws with the reason.</summary>
-    public static void SyncDirectory(string directory)
-    {
-        var fd = Open(directory, ORdOnly | ODirectory);
-        if (fd < 0)
-        {
-            throw new IOException($"cannot open directory {directory} to sync it: {LastError()}");
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"cannot sync directory {directory}: {LastError()}");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
     }
 
     /// <summary>The gid of a group name (getgrnam, so NSS sources count), or null.</summary>
@@ -119,15 +95,6 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int StatVfs(string path, ref byte buffer);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial IntPtr GetGrNam(string name);

@@ -38,7 +38,7 @@ internal sealed partial class EtcdSnapshots(EtcdOptions options, TimeProvider ti
             }
 
             File.Move(temp, path, overwrite: true);
-            DirectorySync.Sync(options.SnapshotDirectory);
+            Contracts.DirectorySync.Sync(options.SnapshotDirectory);
             return snapshot with { Path = path };
         }
         finally

@@ -1,13 +1,17 @@
 using System.Runtime.InteropServices;
 
-namespace NodeAgent.Coordinator.Cluster;
+namespace NodeAgent.Contracts;
 
-/// <summary>fsync of a directory (which .NET cannot open as a file), so that a rename into it survives a power cut.</summary>
-internal static partial class DirectorySync
+/// <summary>
+/// fsync of a directory (which .NET cannot open as a file), so that a rename, link or unlink in it survives a
+/// crash or power cut. Shared by the agent (its swaps and store) and the coordinator (the etcd snapshot).
+/// </summary>
+public static partial class DirectorySync
 {
     // O_RDONLY | O_DIRECTORY on Linux.
     private const int ReadDirectory = 0x10000;
 
+    /// <summary>Throws <see cref="IOException"/> with the reason when the directory cannot be opened or synced.</summary>
     public static void Sync(string directory)
     {
         var fd = Open(directory, ReadDirectory);
@@ -16,12 +20,16 @@ internal static partial class DirectorySync
             throw new IOException($"cannot open directory {directory} to sync it: {Marshal.GetLastPInvokeErrorMessage()}");
         }
 
-        var synced = Fsync(fd) == 0;
-        var reason = Marshal.GetLastPInvokeErrorMessage();
-        _ = Close(fd);
-        if (!synced)
+        try
         {
-            throw new IOException($"cannot sync directory {directory}: {reason}");
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"cannot sync directory {directory}: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
         }
     }
 
