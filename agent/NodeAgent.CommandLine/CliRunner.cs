@@ -19,7 +19,11 @@ internal static class CliRunner
         if (parse.Errors.Count > 0)
         {
             // An unknown word explains a missing command or argument better than the complaint about the latter.
-            var message = parse.UnmatchedTokens.Count > 0 ? $"unknown command or flag '{parse.UnmatchedTokens[0]}'" : parse.Errors[0].Message;
+            var unknown = Suggestions.Unknown(parse);
+            var missing = parse.CommandResult.Command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parse.GetResult(a) is null or { Tokens.Count: 0 }).Select(a => $"<{a.Name}>").ToList();
+            var message = unknown.Count > 0 ? $"unknown {(unknown[0].StartsWith('-') ? "flag" : "command or argument")} '{unknown[0]}'"
+                : missing.Count > 0 ? $"'{Suggestions.PathOf(parse.CommandResult, program)}' needs {string.Join(" and ", missing)}"
+                : parse.Errors[0].Message;
             ErrorWriter.Write(error, program, json, new CliFailure(message, codes.Usage, Suggestions.Hint(parse, program)));
             return codes.Usage;
         }

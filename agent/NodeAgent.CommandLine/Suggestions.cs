@@ -14,7 +14,7 @@ internal static class Suggestions
             .Concat(Options(parse.CommandResult).SelectMany(o => o.Aliases.Prepend(o.Name)))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        foreach (var token in parse.UnmatchedTokens)
+        foreach (var token in Unknown(parse))
         {
             if (Closest(token, candidates) is { } match)
             {
@@ -23,6 +23,21 @@ internal static class Suggestions
         }
 
         return $"see '{PathOf(parse.CommandResult, program)} --help'";
+    }
+
+    /// <summary>
+    /// Words the parser could not place: unmatched ones, and flag-shaped words it took as an argument value
+    /// (<c>status --jornal x</c> reads "--jornal" as the rollout id and leaves "x" unmatched).
+    /// </summary>
+    public static IReadOnlyList<string> Unknown(ParseResult parse)
+    {
+        var options = parse.CommandResult.Command.Options.Concat(parse.RootCommandResult.Command.Options).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        return parse.Tokens
+            .Where(t => t.Type == TokenType.Argument && t.Value.StartsWith('-') && t.Value.Length > 1 && !options.Contains(t.Value.Split('=', ':')[0]))
+            .Select(t => t.Value)
+            .Concat(parse.UnmatchedTokens)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>The candidate nearest to <paramref name="typed"/> within a distance that still reads as a typo.</summary>

@@ -15,6 +15,11 @@ internal static partial class PlanLoader
 
     public static Plan Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new PlanException([$"{path} is a directory, not a plan file"]);
+        }
+
         var info = new FileInfo(path);
         if (!info.Exists)
         {
@@ -46,6 +51,12 @@ internal static partial class PlanLoader
         var cursor = new YamlCursor(Path.GetFileName(path));
         var root = cursor.Mapping(stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null, "", true,
             "rollout", "targetVersion", "artifacts", "components", "inventory", "policy", "tls", "signature", "cluster");
+        if (root is null)
+        {
+            // An empty file, or a file whose top level is not a mapping: every key after this would be a follow-on error.
+            throw new PlanException(cursor.Errors);
+        }
+
         var planDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rollout = cursor.Text(root, "", "rollout", true, Token(), "a rollout id (letters, digits, '.', '_', '-'; at most 64)");
         var target = cursor.Text(root, "", "targetVersion", true, Version(), "a version such as v1.17.0");

@@ -48,9 +48,9 @@ public sealed class StagingAndProgressTests
     {
         var progress = new RolloutProgress(TimeProvider.System, totalNodes: 3);
         progress.SetPhase("workers");
-        progress.NodeStarted("a");
+        progress.NodeStarted("a", ["kubelet"]);
         progress.NodeFinished("a", ok: true, TimeSpan.FromSeconds(2), "");
-        progress.NodeStarted("b");
+        progress.NodeStarted("b", ["kubelet"]);
         using var text = new MemoryStream();
 
         await progress.Registry.CollectAndExportAsTextAsync(text);
