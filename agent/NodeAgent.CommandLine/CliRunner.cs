@@ -23,7 +23,7 @@ internal static class CliRunner
             var missing = parse.CommandResult.Command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parse.GetResult(a) is null or { Tokens.Count: 0 }).Select(a => $"<{a.Name}>").ToList();
             var message = unknown.Count > 0 ? $"unknown {(unknown[0].StartsWith('-') ? "flag" : "command or argument")} '{unknown[0]}'"
                 : missing.Count > 0 ? $"'{Suggestions.PathOf(parse.CommandResult, program)}' needs {string.Join(" and ", missing)}"
-                : parse.Errors[0].Message;
+                : string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')));
             ErrorWriter.Write(error, program, json, new CliFailure(message, codes.Usage, Suggestions.Hint(parse, program)));
             return codes.Usage;
         }

@@ -99,7 +99,9 @@ public sealed record AgentAddress
 
             if (colons == 0)
             {
-                error = $"\"{text}\" has no port: write {text}:7443 (host:port), or unix:/path for a socket";
+                error = Uri.CheckHostName(text) is UriHostNameType.Dns or UriHostNameType.IPv4
+                    ? $"\"{text}\" has no port: write {text}:7443 (host:port), or unix:/path for a socket"
+                    : $"\"{text}\" is not an agent address: write unix:/path, host:port or [v6]:port";
                 return false;
             }
 

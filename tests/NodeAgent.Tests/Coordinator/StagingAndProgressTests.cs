@@ -37,7 +37,7 @@ public sealed class StagingAndProgressTests
         }
 
         Assert.Equal(5, refused.ExitCode);
-        Assert.Contains($"staging {kubelet.Name} failed", refused.Out, StringComparison.Ordinal);
+        Assert.Contains($"(while staging {kubelet.Name})", refused.Out, StringComparison.Ordinal);
         Assert.Contains("InvalidArgument", refused.Out, StringComparison.Ordinal);
         server.Stop();
         await serving;
