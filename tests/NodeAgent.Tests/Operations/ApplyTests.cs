@@ -35,7 +35,7 @@ public sealed class ApplyTests
 
         var after = await HealthyStatusAsync(node, "kubelet");
         Assert.NotEqual(before.MainPid, after.MainPid);
-        Assert.Equal(after.MainPid, long.Parse(op.GetProperty("newMainPid").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(after.MainPid, op.GetProperty("newMainPid").GetInt64());
         Assert.Equal("v1.17.0", after.Version);
 
         var journal = JsonDocument.Parse(File.ReadAllText(Path.Combine(node.StateDir, "journal", "up-1.json")));
