@@ -82,7 +82,7 @@ echo; echo "# the same operation id again: returned from the journal, nothing ru
 step apply kubelet --id demo-kubelet-1.17 --version v1.17.0 --marker \
   --file "binary=$demo/artifacts/kubelet-v1.17.0" --file "config=$demo/artifacts/kubelet-config-v1.17.json"
 echo; echo "# a build that never becomes healthy: rolled back automatically"
-step apply kubelet --id demo-kubelet-broken --version v1.17.1 --health-timeout 4 --file "binary=$demo/artifacts/kubelet-v1.17.1-broken"
+step apply kubelet --id demo-kubelet-broken --version v1.17.1 --health-timeout 4s --file "binary=$demo/artifacts/kubelet-v1.17.1-broken"
 echo "(exit code $?: 1 means rolled back)"
 step apply kube-proxy --id demo-proxy-1.17 --version v1.17.0 --file "binary=$demo/artifacts/kube-proxy-v1.17.0"
 step rollback kube-proxy --id demo-proxy-undo

@@ -1,38 +1,39 @@
 using System.CommandLine;
 using AgentCtl.Commands;
+using NodeAgent.CommandLine;
 
 namespace AgentCtl;
 
 /// <summary>The command tree. Tests build it and invoke it with captured output.</summary>
 internal static class AgentCtlApp
 {
+    public const string Program = "agentctl";
+
     public static RootCommand Build()
     {
-        var globals = new GlobalOptions();
-        var root = new RootCommand("agentctl: operate the NodeAgent on one node (local Unix socket by default)");
-        foreach (var option in globals.All)
-        {
-            root.Options.Add(option);
-        }
-
+        var connection = new ConnectionOptions();
+        var root = new RootCommand("agentctl: operate the NodeAgent on one node (local Unix socket by default, or --address host:port with mutual TLS)");
+        connection.AddLegacyTo(root);
         root.Subcommands.Add(CertsCommand.Build());
+        root.Subcommands.Add(CompletionScript.Command(Program, Build));
         foreach (var command in new[]
         {
-            StatusCommand.Build(globals),
-            StageCommand.Build(globals),
-            ArtifactsCommand.Build(globals),
-            VerifyCommand.Build(globals),
-            GcCommand.Build(globals),
-            ApplyCommand.Build(globals),
-            RollbackCommand.Build(globals),
-            ServiceCommands.Restart(globals),
-            ServiceCommands.Stop(globals),
-            ServiceCommands.Start(globals),
-            ServiceCommands.Backup(globals),
-            MarkerCommand.Build(globals),
-            OpsCommand.List(globals),
-            OpsCommand.Show(globals),
-            AuditCommand.Build(globals),
+            StatusCommand.Build(connection),
+            VersionCommand.Build(connection),
+            StageCommand.Build(connection),
+            ArtifactsCommand.Build(connection),
+            VerifyCommand.Build(connection),
+            GcCommand.Build(connection),
+            ApplyCommand.Build(connection),
+            RollbackCommand.Build(connection),
+            ServiceCommands.Restart(connection),
+            ServiceCommands.Stop(connection),
+            ServiceCommands.Start(connection),
+            ServiceCommands.Backup(connection),
+            MarkerCommand.Build(connection),
+            OpsCommand.List(connection),
+            OpsCommand.Show(connection),
+            AuditCommand.Build(connection),
         })
         {
             root.Subcommands.Add(command);
@@ -41,20 +42,6 @@ internal static class AgentCtlApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        var parse = Build().Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var problem in parse.Errors)
-            {
-                await error.WriteLineAsync($"agentctl: {problem.Message}");
-            }
-
-            await error.WriteLineAsync("see agentctl --help");
-            return ExitCodes.Usage;
-        }
-
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
-    }
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        CliRunner.RunAsync(Build(), Program, new CliExitCodes(ExitCodes.Usage, ExitCodes.Unavailable, ExitCodes.Internal), args, output, error, cancellationToken);
 }

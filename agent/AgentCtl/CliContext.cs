@@ -1,90 +1,76 @@
 using System.CommandLine;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using NodeAgent.CommandLine;
 using NodeAgent.Contracts.Security;
+using NodeAgent.Contracts.Text;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl;
 
-/// <summary>What every command needs: where the agent is, how to print, and the output streams.</summary>
-internal sealed class CliContext(ParseResult parse, GlobalOptions globals) : IDisposable
+/// <summary>What every command that talks to an agent needs: where it is, how to print, and the output streams.</summary>
+internal sealed class CliContext(ParseResult parse, ConnectionOptions connection) : IDisposable
 {
     private GrpcChannel? _channel;
+    private AgentAddress? _address;
 
     public TextWriter Out { get; } = parse.InvocationConfiguration.Output;
 
     public TextWriter Err { get; } = parse.InvocationConfiguration.Error;
 
-    public bool Json { get; } = parse.GetValue(globals.Output) == "json";
+    public OutputFormat Format { get; } = parse.GetValue(connection.Output);
+
+    /// <summary>JSON or YAML: stdout holds only the result.</summary>
+    public bool Machine => ResultWriter.IsMachine(Format);
+
+    public bool Wide => Format == OutputFormat.Wide;
 
     public ParseResult Parse { get; } = parse;
 
+    /// <summary>The agent's address as the operator would write it, for messages.</summary>
+    public AgentAddress Address => _address ??= ResolveAddress();
+
     public NodeAgentService.NodeAgentServiceClient Client => new(_channel ??= OpenChannel());
 
-    /// <summary>Writes a message as JSON (one document on stdout) in -o json mode.</summary>
-    public void WriteJson(IMessage message) => Out.WriteLine(JsonFormatter.Format(message));
+    /// <summary>Writes a result as JSON or YAML on stdout.</summary>
+    public void WriteResult(IMessage message) => ResultWriter.Write(Out, Format, message);
 
-    public static readonly JsonFormatter JsonFormatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
+    /// <summary>A digest as the human views show it: shortened, or whole with <c>-o wide</c>.</summary>
+    public string Digest(string digest) => Wide ? (digest.Length == 0 ? "(none)" : digest) : OperationPrinter.Short(digest);
 
     public void Dispose() => _channel?.Dispose();
 
+    private AgentAddress ResolveAddress()
+    {
+        if (connection.Get(Parse, connection.Address) is { Length: > 0 } text)
+        {
+            if (connection.TypedAddressName(Parse) == "--node")
+            {
+                Err.WriteLine("agentctl: warning: --node is deprecated and will be removed; use --address (same syntax)");
+            }
+
+            return AgentAddress.TryParse(text, out var address, out var error)
+                ? address!
+                : throw new CliFailure($"--address {ErrorWriter.OneLine(text)}: {error}", ExitCodes.Usage, "write unix:/path, host:port or [v6]:port");
+        }
+
+        return AgentAddress.Unix(connection.Get(Parse, connection.Socket)!);
+    }
+
     private GrpcChannel OpenChannel()
     {
-        var address = Parse.GetValue(globals.Node) is { Length: > 0 } node ? node : "unix:" + Parse.GetValue(globals.Socket);
-        var tls = (Parse.GetValue(globals.TlsCa), Parse.GetValue(globals.TlsCert), Parse.GetValue(globals.TlsKey)) switch
+        var tls = (connection.Get(Parse, connection.TlsCa), connection.Get(Parse, connection.TlsCert), connection.Get(Parse, connection.TlsKey)) switch
         {
-            ({ Length: > 0 } ca, { Length: > 0 } cert, { Length: > 0 } key) => new ClientTlsFiles(ca, cert, key),
+            ({ Length: > 0 } ca, { Length: > 0 } cert, { Length: > 0 } key) => new ClientTlsFiles(Path.GetFullPath(ca), Path.GetFullPath(cert), Path.GetFullPath(key)),
             (null or "", null or "", null or "") => null,
-            _ => throw new IOException("--tls-ca, --tls-cert and --tls-key go together: give all three, or none for the local socket"),
+            _ => throw new CliFailure("--tls-ca, --tls-cert and --tls-key go together", ExitCodes.Usage, "give all three for a remote agent, or none for the local socket"),
         };
-        var (uri, handler) = AgentTransport.Create(address, tls, Parse.GetValue(globals.ServerName));
+        if (tls is null && Address.SocketPath is null && !Address.IsLocal)
+        {
+            Err.WriteLine($"agentctl: warning: {Address} is not on this machine and no client certificate was given: the call goes out as plaintext, and agents refuse plaintext off loopback (pass --tls-ca, --tls-cert and --tls-key)");
+        }
+
+        var (uri, handler) = AgentTransport.Create(Address, tls, connection.Get(Parse, connection.ServerName));
         return GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024, DisposeHttpClient = true });
     }
-}
-
-/// <summary>Options every command accepts.</summary>
-internal sealed class GlobalOptions
-{
-    public Option<string> Socket { get; } = new("--socket")
-    {
-        Description = "The local agent's Unix socket",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("NODEAGENT_SOCKET") is { Length: > 0 } s ? s : "/run/nodeagent/agent.sock",
-        Recursive = true,
-    };
-
-    public Option<string?> Node { get; } = new("--node")
-    {
-        Description = "A remote agent as host:port: mutual TLS with --tls-ca/--tls-cert/--tls-key, else plaintext (agents accept that on loopback only)",
-        Recursive = true,
-    };
-
-    public Option<string?> TlsCa { get; } = EnvOption("--tls-ca", "NODEAGENT_TLS_CA", "PEM bundle of the CA that signed the agents' certificates");
-
-    public Option<string?> TlsCert { get; } = EnvOption("--tls-cert", "NODEAGENT_TLS_CERT", "Your client certificate (PEM); its OU is your role");
-
-    public Option<string?> TlsKey { get; } = EnvOption("--tls-key", "NODEAGENT_TLS_KEY", "The private key of --tls-cert (PEM)");
-
-    public Option<string?> ServerName { get; } = new("--server-name")
-    {
-        Description = "The node name the agent's certificate must carry (default: the host of --node)",
-        Recursive = true,
-    };
-
-    public IEnumerable<Option> All => [Socket, Node, TlsCa, TlsCert, TlsKey, ServerName, Output];
-
-    private static Option<string?> EnvOption(string name, string variable, string description) => new(name)
-    {
-        Description = $"{description} (or ${variable})",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null,
-        Recursive = true,
-    };
-
-    public Option<string> Output { get; } = new("--output", "-o")
-    {
-        Description = "human (default) or json: only JSON on stdout, progress on stderr",
-        DefaultValueFactory = _ => "human",
-        Recursive = true,
-    };
-
-    public GlobalOptions() => Output.AcceptOnlyFromAmong("human", "json");
 }

@@ -1,9 +1,11 @@
-using System.Net.Sockets;
+using System.Security.Cryptography;
 using Grpc.Core;
+using NodeAgent.CommandLine;
+using NodeAgent.Contracts.Text;
 
 namespace AgentCtl;
 
-/// <summary>Turns failures into one line on stderr and a documented exit code.</summary>
+/// <summary>Turns what can go wrong in a command into one <see cref="CliFailure"/> with its documented exit code.</summary>
 internal static class ErrorReporter
 {
     public static async Task<int> RunAsync(CliContext context, Func<Task<int>> action)
@@ -12,37 +14,32 @@ internal static class ErrorReporter
         {
             return await action();
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal && ex.InnerException is HttpRequestException or SocketException)
+        catch (RpcException ex) when (TransportErrors.IsUnreachable(ex))
         {
-            await context.Err.WriteLineAsync($"agentctl: cannot reach the agent: {ex.Status.Detail}{Innermost(ex)}");
-            return ExitCodes.Unavailable;
+            throw new CliFailure(
+                $"cannot reach the agent: {TransportErrors.Describe("", context.Address.ToString(), ex)}",
+                ExitCodes.Unavailable,
+                context.Address.SocketPath is null ? "check the address and port, and that the agent listens there" : "is the agent running (systemctl status nodeagent)? run as root, or give --address");
         }
         catch (RpcException ex)
         {
-            await context.Err.WriteLineAsync($"agentctl: {ex.StatusCode}: {ex.Status.Detail}");
-            return ExitCodes.FromStatus(ex.StatusCode);
+            throw new CliFailure($"{ex.StatusCode}: {ex.Status.Detail}", ExitCodes.FromStatus(ex.StatusCode), HintFor(ex.StatusCode));
         }
         catch (OperationCanceledException)
         {
-            await context.Err.WriteLineAsync("agentctl: cancelled; the operation, if one was started, goes on in the agent (see agentctl ops)");
-            return ExitCodes.Unavailable;
+            throw new CliFailure("cancelled; the operation, if one was started, goes on in the agent", ExitCodes.Unavailable, "see agentctl ops");
         }
-        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
         {
-            await context.Err.WriteLineAsync($"agentctl: {ex.Message}");
-            return ExitCodes.Usage;
+            throw new CliFailure(ex.Message, ExitCodes.Usage);
         }
     }
 
-    /// <summary>The root cause of a transport failure (a refused certificate, a missing socket), when it adds something.</summary>
-    private static string Innermost(Exception ex)
+    private static string? HintFor(StatusCode code) => code switch
     {
-        var inner = ex;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return ReferenceEquals(inner, ex) || ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? "" : $" ({inner.Message})";
-    }
+        StatusCode.PermissionDenied or StatusCode.Unauthenticated => "your role is the OU of your client certificate; over the local socket, run as root",
+        StatusCode.ResourceExhausted => "free disk space in the agent's state directory, or wait for running calls to end",
+        StatusCode.NotFound => "agentctl status lists the components; agentctl artifacts the staged blobs; agentctl ops the operations",
+        _ => null,
+    };
 }

@@ -20,7 +20,7 @@ internal static class OperationFollower
             op = (await context.Client.GetOperationAsync(new GetOperationRequest { OperationId = op.OperationId }, cancellationToken: cancellationToken)).Operation;
             op.Existing = accepted.Existing;
         }
-        else if (!context.Json)
+        else if (!context.Machine)
         {
             foreach (var e in op.Events)
             {
@@ -28,13 +28,13 @@ internal static class OperationFollower
             }
         }
 
-        if (context.Json)
+        if (context.Machine)
         {
-            context.WriteJson(op);
+            context.WriteResult(op);
         }
         else
         {
-            OperationPrinter.Summary(context.Out, op);
+            OperationPrinter.Summary(context.Out, op, context.Digest);
         }
 
         return ExitCodeOf(op.State);

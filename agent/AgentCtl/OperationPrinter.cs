@@ -26,7 +26,7 @@ internal static class OperationPrinter
     public static string Event(OperationEvent e) =>
         string.Create(CultureInfo.InvariantCulture, $"  {e.Time.ToDateTimeOffset():HH:mm:ss.fff} {e.Step,-14} {e.Message}");
 
-    public static void Summary(TextWriter output, Operation op)
+    public static void Summary(TextWriter output, Operation op, Func<string, string> digest)
     {
         output.WriteLine($"operation {op.OperationId}: {Kind(op.Kind)} {op.Component} {State(op.State)}{(op.Existing ? " (existing operation; not run again)" : "")}");
         output.WriteLine($"  {op.Message}");
@@ -42,14 +42,14 @@ internal static class OperationPrinter
 
         foreach (var file in op.Files)
         {
-            output.WriteLine($"  {file.Role,-12} {file.Path}  {Short(file.OldSha256)} -> {Short(file.NewSha256)}");
+            output.WriteLine($"  {file.Role,-12} {file.Path}  {digest(file.OldSha256)} -> {digest(file.NewSha256)}");
         }
 
-        Checks(output, op);
+        Checks(output, op, digest);
     }
 
     /// <summary>The zero-restart proof and the connection count of an apply, when the component has them.</summary>
-    private static void Checks(TextWriter output, Operation op)
+    private static void Checks(TextWriter output, Operation op, Func<string, string> digest)
     {
         if (op.Containers is { } containers)
         {
@@ -58,7 +58,7 @@ internal static class OperationPrinter
                 : $"  containers   not measured: {containers.Problem}");
             foreach (var c in containers.Restarted)
             {
-                output.WriteLine($"    {c.PodNamespace}/{c.PodName} {c.ContainerName}: {c.Reason} ({Short(c.OldId)} -> {Short(c.NewId)})");
+                output.WriteLine($"    {c.PodNamespace}/{c.PodName} {c.ContainerName}: {c.Reason} ({digest(c.OldId)} -> {digest(c.NewId)})");
             }
         }
 

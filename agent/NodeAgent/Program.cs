@@ -3,8 +3,21 @@ using NodeAgent;
 using NodeAgent.Configuration;
 using NodeAgent.Testing;
 
+var arguments = AgentArguments.Parse(args);
+if (arguments.Error is { } usageError)
+{
+    await Console.Error.WriteLineAsync($"nodeagent: {usageError}");
+    return 2;
+}
+
+if (arguments.Help || arguments.Version)
+{
+    await Console.Out.WriteLineAsync(arguments.Help ? AgentArguments.Usage : $"nodeagent {AgentArguments.OwnVersion}");
+    return 0;
+}
+
 AgentOptions options;
-var configPath = AgentConfigLoader.ResolvePath(args);
+var configPath = AgentConfigLoader.ResolvePath(arguments.ConfigPath);
 try
 {
     options = AgentConfigLoader.Load(configPath);
@@ -29,6 +42,21 @@ catch (AgentConfigException ex)
     await Console.Error.WriteLineAsync($"nodeagent: {ex.Message}");
     return 2;
 }
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    await Console.Error.WriteLineAsync($"nodeagent: cannot start: {ex.Message}");
+    return 1;
+}
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // A listener that cannot bind (address in use, socket directory not writable): a sentence, not a stack trace.
+    await Console.Error.WriteLineAsync($"nodeagent: cannot start: {ex.Message}");
+    return 1;
+}
+
 return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using NodeAgent.CommandLine;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl.Commands;
@@ -7,7 +8,7 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl apply COMPONENT --file ROLE=SHA256|ROLE=PATH ... --version V [--marker]</c></summary>
 internal static partial class ApplyCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var files = new Option<string[]>("--file")
         {
@@ -21,11 +22,13 @@ internal static partial class ApplyCommand
         var manifest = new Option<string?>("--manifest") { Description = "Release manifest file (nodeagent-coordinator sign --manifest-out), for agents that require signed releases" };
         var signature = new Option<string?>("--signature") { Description = "Base64 signature of --manifest (the plan's signature)" };
         var timeout = CommandFactory.HealthTimeoutOption();
-        var soak = new Option<int>("--connection-soak") { Description = "Seconds to wait after healthy before counting API server connections (components with countConnections)" };
+        var soak = DurationOption.Create("--connection-soak", "How long to wait after healthy before counting API server connections (components with countConnections)");
         return CommandFactory.OperationCommand(
             "apply",
-            "Swap a component's files to staged blobs, restart it, check health, and roll back automatically on failure",
-            globals,
+            CommandFactory.Describe(
+                "Swap a component's files to staged blobs, restart it, check health, and roll back automatically on failure",
+                "agentctl apply kubelet --file binary=./kubelet-v1.17.0 --version v1.17.0 --marker --health-timeout 2m"),
+            connection,
             async (parse, id, component, cancellationToken, context) =>
             {
                 var request = new ApplyRequest
@@ -46,8 +49,8 @@ internal static partial class ApplyCommand
                 {
                     request.SignedManifest = new SignedManifest
                     {
-                        Manifest = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(manifestFile, cancellationToken)),
-                        Signature = Google.Protobuf.ByteString.FromBase64(parse.GetValue(signature) ?? throw new IOException("--manifest needs --signature")),
+                        Manifest = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(Path.GetFullPath(manifestFile), cancellationToken)),
+                        Signature = Google.Protobuf.ByteString.FromBase64(parse.GetValue(signature) ?? throw new CliFailure("--manifest needs --signature", ExitCodes.Usage, "pass the plan's signature value with --signature")),
                     };
                 }
 
@@ -68,7 +71,7 @@ internal static partial class ApplyCommand
         var parts = spec.Split('=', 2);
         if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
         {
-            throw new IOException($"--file {spec}: expected ROLE=SHA256 or ROLE=PATH, for example binary=./kubelet");
+            throw new CliFailure($"--file {spec}: expected ROLE=SHA256 or ROLE=PATH", ExitCodes.Usage, "for example --file binary=./kubelet or --file binary=<64 hex digits of a staged blob>");
         }
 
         if (Digest().IsMatch(parts[1]))

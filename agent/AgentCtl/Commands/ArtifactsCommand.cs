@@ -6,16 +6,16 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl artifacts [--verify]</c></summary>
 internal static class ArtifactsCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var verify = new Option<bool>("--verify") { Description = "Re-hash every blob and report corrupt ones" };
-        var command = new Command("artifacts", "List the blobs in the agent's store, and why each is retained") { verify };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("artifacts", CommandFactory.Describe("List the blobs in the agent's store, and why each is retained", "agentctl artifacts --verify")) { verify };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var response = await context.Client.ListArtifactsAsync(new ListArtifactsRequest { Verify = context.Parse.GetValue(verify) }, cancellationToken: cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(response);
+                context.WriteResult(response);
             }
             else
             {

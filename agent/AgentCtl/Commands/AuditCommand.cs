@@ -1,20 +1,21 @@
 using System.CommandLine;
 using Google.Protobuf.WellKnownTypes;
+using NodeAgent.CommandLine;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl.Commands;
 
-/// <summary><c>agentctl audit [--caller TEXT] [--op ID] [--since-minutes N] [--limit N]</c></summary>
+/// <summary><c>agentctl audit [--caller TEXT] [--op ID] [--since DURATION] [--limit N]</c></summary>
 internal static class AuditCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var caller = new Option<string?>("--caller") { Description = "Only callers whose identity contains this text (a certificate subject, uid=0)" };
         var operation = new Option<string?>("--op") { Description = "Only entries of this operation id" };
-        var since = new Option<int>("--since-minutes") { Description = "Only the last N minutes" };
+        var since = DurationOption.Create("--since", "Only entries newer than this");
         var limit = new Option<int>("--limit") { Description = "At most this many (default 100)" };
-        var command = new Command("audit", "The agent's audit trail: every mutating call and every refused call, newest first") { caller, operation, since, limit };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("audit", CommandFactory.Describe("The agent's audit trail: every mutating call and every refused call, newest first", "agentctl audit --since 1h --caller CN=alice")) { caller, operation, since, limit };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var request = new ListAuditEntriesRequest
             {
@@ -22,15 +23,15 @@ internal static class AuditCommand
                 OperationId = context.Parse.GetValue(operation) ?? "",
                 Limit = context.Parse.GetValue(limit),
             };
-            if (context.Parse.GetValue(since) is > 0 and var minutes)
+            if (context.Parse.GetValue(since) is { } window)
             {
-                request.Since = Timestamp.FromDateTimeOffset(TimeProvider.System.GetUtcNow().AddMinutes(-minutes));
+                request.Since = Timestamp.FromDateTimeOffset(TimeProvider.System.GetUtcNow() - window);
             }
 
             var response = await context.Client.ListAuditEntriesAsync(request, cancellationToken: cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(response);
+                context.WriteResult(response);
                 return ExitCodes.Ok;
             }
 

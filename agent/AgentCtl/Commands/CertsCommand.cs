@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using AgentCtl.Certs;
+using NodeAgent.CommandLine;
 
 namespace AgentCtl.Commands;
 
@@ -12,7 +13,7 @@ internal static class CertsCommand
 {
     public static Command Build()
     {
-        var command = new Command("certs", "Create a CA, agent and client certificates, and a release signing key (PEM files; no agent needed)");
+        var command = new Command("certs", CommandFactory.Describe("Create a CA, agent and client certificates, and a release signing key (PEM files; no agent needed)", "agentctl certs ca --out ./pki"));
         command.Subcommands.Add(Authority());
         command.Subcommands.Add(Agent());
         command.Subcommands.Add(Client());
@@ -31,7 +32,7 @@ internal static class CertsCommand
         var output = Out();
         var name = new Option<string>("--name") { Description = "The CA's common name", DefaultValueFactory = _ => "NodeAgent CA" };
         var days = Days(3650);
-        var command = new Command("ca", "A new certificate authority: ca.pem (give to every agent and caller) and ca.key (keep offline)") { output, name, days };
+        var command = new Command("ca", CommandFactory.Describe("A new certificate authority: ca.pem (give to every agent and caller) and ca.key (keep offline)", "agentctl certs ca --out ./pki")) { output, name, days };
         return Local(command, parse =>
         {
             var now = TimeProvider.System.GetUtcNow();
@@ -46,7 +47,7 @@ internal static class CertsCommand
         var node = new Argument<string>("node") { Description = "The node name: the coordinator and agentctl check it against the certificate" };
         var addresses = new Option<string[]>("--address") { Description = "Also valid for this IP address or DNS name (repeatable)", AllowMultipleArgumentsPerToken = true };
         var (output, caDir, days) = (Out(), CaDir(), Days(365));
-        var command = new Command("agent", "A certificate for the agent on one node (server auth; SANs: the node name and --address)") { node, addresses, output, caDir, days };
+        var command = new Command("agent", CommandFactory.Describe("A certificate for the agent on one node (server auth; SANs: the node name and --address)", "agentctl certs agent node-7 --address 10.0.0.7 --ca-dir ./pki --out ./pki/node-7")) { node, addresses, output, caDir, days };
         return Local(command, parse => Issue(parse, output, caDir, parse.GetValue(node)!, (ca, start, end) =>
             CertificateFactory.CreateAgent(ca, parse.GetValue(node)!, parse.GetValue(addresses) ?? [], start, end), days));
     }
@@ -58,7 +59,7 @@ internal static class CertsCommand
         role.AcceptOnlyFromAmong("admin", "operator", "monitor", "peer");
         var uris = new Option<string[]>("--uri") { Description = "Add a URI SAN, for role mapping rules on Uri (repeatable)", AllowMultipleArgumentsPerToken = true };
         var (output, caDir, days) = (Out(), CaDir(), Days(365));
-        var command = new Command("client", "A certificate for a caller (client auth; the role goes in the OU)") { name, role, uris, output, caDir, days };
+        var command = new Command("client", CommandFactory.Describe("A certificate for a caller (client auth; the role goes in the OU)", "agentctl certs client alice --role operator --ca-dir ./pki --out ./pki/alice")) { name, role, uris, output, caDir, days };
         return Local(command, parse => Issue(parse, output, caDir, parse.GetValue(name)!, (ca, start, end) =>
             CertificateFactory.CreateClient(ca, parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(uris) ?? [], start, end), days));
     }
@@ -66,7 +67,7 @@ internal static class CertsCommand
     private static Command ReleaseKey()
     {
         var output = Out();
-        var command = new Command("release-key", "A release signing key pair: release.key (signs plans; keep offline) and release.pub (Security:ReleasePublicKey)") { output };
+        var command = new Command("release-key", CommandFactory.Describe("A release signing key pair: release.key (signs plans; keep offline) and release.pub (Security:ReleasePublicKey)", "agentctl certs release-key --out ./keys")) { output };
         return Local(command, parse =>
         {
             var directory = parse.GetValue(output)!;
@@ -99,17 +100,14 @@ internal static class CertsCommand
     {
         command.SetAction(parse =>
         {
-            var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
             try
             {
-                output.WriteLine(action(parse));
+                parse.InvocationConfiguration.Output.WriteLine(action(parse));
                 return ExitCodes.Ok;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
-                error.WriteLine($"agentctl certs: {ex.Message}");
-                return ExitCodes.Usage;
+                throw new CliFailure($"certs: {ex.Message}", ExitCodes.Usage);
             }
         });
         return command;

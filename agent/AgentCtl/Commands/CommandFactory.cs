@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Google.Protobuf.WellKnownTypes;
+using NodeAgent.CommandLine;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl.Commands;
@@ -8,11 +9,12 @@ namespace AgentCtl.Commands;
 /// <summary>Shared pieces of the commands: the action wrapper, the operation id and wait options.</summary>
 internal static class CommandFactory
 {
-    public static Command WithAction(this Command command, GlobalOptions globals, Func<CliContext, CancellationToken, Task<int>> action)
+    public static Command WithAction(this Command command, ConnectionOptions connection, Func<CliContext, CancellationToken, Task<int>> action)
     {
+        connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var context = new CliContext(parse, globals);
+            using var context = new CliContext(parse, connection);
             return await ErrorReporter.RunAsync(context, () => action(context, cancellationToken));
         });
         return command;
@@ -27,24 +29,24 @@ internal static class CommandFactory
 
     public static Option<bool> NoWaitOption() => new("--no-wait") { Description = "Return once the agent accepted the operation" };
 
-    public static Option<int> HealthTimeoutOption() => new("--health-timeout")
-    {
-        Description = "Seconds the service has to become healthy (default: the agent's)",
-    };
+    public static Option<TimeSpan?> HealthTimeoutOption() => DurationOption.Create("--health-timeout", "How long the service has to become healthy (default: the agent's)");
+
+    /// <summary>A command's help text: what it does, then one example an operator can copy.</summary>
+    public static string Describe(string what, string example) => $"{what}\n\nExample:\n  {example}";
 
     public static string OperationId(ParseResult parse, Option<string?> option, string verb, string component) =>
         parse.GetValue(option) is { Length: > 0 } id
             ? id
             : $"agentctl-{verb}-{component}-{TimeProvider.System.GetUtcNow():yyyyMMddTHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
-    public static Duration? Timeout(ParseResult parse, Option<int> option) =>
-        parse.GetValue(option) is > 0 and var seconds ? Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds)) : null;
+    public static Duration? Timeout(ParseResult parse, Option<TimeSpan?> option) =>
+        parse.GetValue(option) is { } value && value > TimeSpan.Zero ? Duration.FromTimeSpan(value) : null;
 
     /// <summary>Wires the usual options of a mutating component command and follows the operation it starts.</summary>
     public static Command OperationCommand(
         string name,
         string description,
-        GlobalOptions globals,
+        ConnectionOptions connection,
         Func<ParseResult, string, string, CancellationToken, CliContext, Task<Operation>> start,
         params Symbol[] extra)
     {
@@ -68,7 +70,7 @@ internal static class CommandFactory
             }
         }
 
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var componentName = context.Parse.GetValue(component)!;
             var operationId = OperationId(context.Parse, id, name, componentName);

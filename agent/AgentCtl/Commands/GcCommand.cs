@@ -6,16 +6,16 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl gc [--dry-run]</c></summary>
 internal static class GcCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be deleted" };
-        var command = new Command("gc", "Delete blobs that nothing retains (see the README's retention policy)") { dryRun };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("gc", CommandFactory.Describe("Delete blobs that nothing retains (see the README's retention policy)", "agentctl gc --dry-run")) { dryRun };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var response = await context.Client.CollectGarbageAsync(new CollectGarbageRequest { DryRun = context.Parse.GetValue(dryRun) }, cancellationToken: cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(response);
+                context.WriteResult(response);
             }
             else
             {

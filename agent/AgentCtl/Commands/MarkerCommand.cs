@@ -6,31 +6,31 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl marker show|write|clear COMPONENT</c></summary>
 internal static class MarkerCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
-        var command = new Command("marker", "Show, write or clear a component's hash-skip marker file");
-        command.Subcommands.Add(Show(globals));
-        command.Subcommands.Add(Write(globals));
+        var command = new Command("marker", CommandFactory.Describe("Show, write or clear a component's hash-skip marker file", "agentctl marker show kubelet"));
+        command.Subcommands.Add(Show(connection));
+        command.Subcommands.Add(Write(connection));
         command.Subcommands.Add(CommandFactory.OperationCommand(
             "clear",
-            "Remove the marker (once every pod of the old version is gone)",
-            globals,
+            CommandFactory.Describe("Remove the marker (once every pod of the old version is gone)", "agentctl marker clear kubelet"),
+            connection,
             async (_, id, component, cancellationToken, context) => (await context.Client.ClearMarkerAsync(
                 new ClearMarkerRequest { OperationId = id, Component = component },
                 cancellationToken: cancellationToken)).Operation));
         return command;
     }
 
-    private static Command Show(GlobalOptions globals)
+    private static Command Show(ConnectionOptions connection)
     {
         var component = CommandFactory.ComponentArgument();
-        var command = new Command("show", "Print the marker") { component };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("show", CommandFactory.Describe("Print the marker", "agentctl marker show kubelet -o json")) { component };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var response = await context.Client.GetMarkerAsync(new GetMarkerRequest { Component = context.Parse.GetValue(component)! }, cancellationToken: cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(response);
+                context.WriteResult(response);
             }
             else if (!response.Present)
             {
@@ -50,14 +50,14 @@ internal static class MarkerCommand
         });
     }
 
-    private static Command Write(GlobalOptions globals)
+    private static Command Write(ConnectionOptions connection)
     {
         var oldVersion = new Option<string?>("--old-version") { Description = "Old cluster version (default: what the component reports now); an existing marker's is kept" };
         var target = new Option<string>("--target-version") { Description = "The version being upgraded to", Required = true };
         return CommandFactory.OperationCommand(
             "write",
-            "Write the marker atomically, keeping an existing marker's old version and start time",
-            globals,
+            CommandFactory.Describe("Write the marker atomically, keeping an existing marker's old version and start time", "agentctl marker write kubelet --target-version v1.17.0"),
+            connection,
             async (parse, id, component, cancellationToken, context) => (await context.Client.WriteMarkerAsync(
                 new WriteMarkerRequest { OperationId = id, Component = component, OldVersion = parse.GetValue(oldVersion) ?? "", TargetVersion = parse.GetValue(target)! },
                 cancellationToken: cancellationToken)).Operation,

@@ -6,14 +6,14 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl rollback COMPONENT [--to OPERATION]</c></summary>
 internal static class RollbackCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var target = new Option<string?>("--to") { Description = "The succeeded apply to undo (default: the component's latest change)" };
         var timeout = CommandFactory.HealthTimeoutOption();
         return CommandFactory.OperationCommand(
             "rollback",
-            "Put back the files the latest apply replaced, restart, and check health",
-            globals,
+            CommandFactory.Describe("Put back the files the latest apply replaced, restart, and check health", "agentctl rollback kubelet"),
+            connection,
             async (parse, id, component, cancellationToken, context) => (await context.Client.RollbackAsync(
                 new RollbackRequest { OperationId = id, Component = component, TargetOperationId = parse.GetValue(target) ?? "", HealthTimeout = CommandFactory.Timeout(parse, timeout) },
                 cancellationToken: cancellationToken)).Operation,

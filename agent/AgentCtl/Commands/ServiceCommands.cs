@@ -7,34 +7,34 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl restart|stop|start COMPONENT</c> and <c>agentctl backup COMPONENT</c>.</summary>
 internal static class ServiceCommands
 {
-    public static Command Restart(GlobalOptions globals) => WithHealthTimeout(
+    public static Command Restart(ConnectionOptions connection) => WithHealthTimeout(
         "restart",
-        "Restart a component's service and wait until it is healthy",
-        globals,
+        CommandFactory.Describe("Restart a component's service and wait until it is healthy", "agentctl restart kube-proxy --health-timeout 90s"),
+        connection,
         async (client, id, component, timeout, cancellationToken) => (await client.RestartComponentAsync(
             new RestartComponentRequest { OperationId = id, Component = component, HealthTimeout = timeout },
             cancellationToken: cancellationToken)).Operation);
 
-    public static Command Stop(GlobalOptions globals) => CommandFactory.OperationCommand(
+    public static Command Stop(ConnectionOptions connection) => CommandFactory.OperationCommand(
         "stop",
-        "Stop a component's service",
-        globals,
+        CommandFactory.Describe("Stop a component's service", "agentctl stop kube-proxy"),
+        connection,
         async (_, id, component, cancellationToken, context) => (await context.Client.StopComponentAsync(
             new StopComponentRequest { OperationId = id, Component = component },
             cancellationToken: cancellationToken)).Operation);
 
-    public static Command Start(GlobalOptions globals) => WithHealthTimeout(
+    public static Command Start(ConnectionOptions connection) => WithHealthTimeout(
         "start",
-        "Start a component's service and wait until it is healthy",
-        globals,
+        CommandFactory.Describe("Start a component's service and wait until it is healthy", "agentctl start kube-proxy"),
+        connection,
         async (client, id, component, timeout, cancellationToken) => (await client.StartComponentAsync(
             new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = timeout },
             cancellationToken: cancellationToken)).Operation);
 
-    public static Command Backup(GlobalOptions globals) => CommandFactory.OperationCommand(
+    public static Command Backup(ConnectionOptions connection) => CommandFactory.OperationCommand(
         "backup",
-        "Keep a copy of a component's current files (binary, units, configs) in the agent's store",
-        globals,
+        CommandFactory.Describe("Keep a copy of a component's current files (binary, units, configs) in the agent's store", "agentctl backup kubelet"),
+        connection,
         async (_, id, component, cancellationToken, context) => (await context.Client.BackupAsync(
             new BackupRequest { OperationId = id, Component = component },
             cancellationToken: cancellationToken)).Operation);
@@ -42,14 +42,14 @@ internal static class ServiceCommands
     private static Command WithHealthTimeout(
         string name,
         string description,
-        GlobalOptions globals,
+        ConnectionOptions connection,
         Func<NodeAgentService.NodeAgentServiceClient, string, string, Duration?, CancellationToken, Task<Operation>> call)
     {
         var timeout = CommandFactory.HealthTimeoutOption();
         return CommandFactory.OperationCommand(
             name,
             description,
-            globals,
+            connection,
             (parse, id, component, cancellationToken, context) => call(context.Client, id, component, CommandFactory.Timeout(parse, timeout), cancellationToken),
             timeout);
     }

@@ -5,17 +5,17 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl stage FILE [--name NAME]</c></summary>
 internal static class StageCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var file = new Argument<string>("file") { Description = "Local file to stage, for example ./kubelet" };
         var name = new Option<string?>("--name") { Description = "Artifact name (default: the file name)" };
-        var command = new Command("stage", "Copy a file into the agent's store, verified by SHA-256; sends nothing if it is already there") { file, name };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("stage", CommandFactory.Describe("Copy a file into the agent's store, verified by SHA-256; sends nothing if it is already there", "agentctl stage ./kubelet-v1.17.0")) { file, name };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var result = await Stager.StageAsync(context, context.Parse.GetValue(file)!, context.Parse.GetValue(name), cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(result);
+                context.WriteResult(result);
             }
             else
             {

@@ -12,6 +12,11 @@ internal static class Stager
 
     public static async Task<StageArtifactResponse> StageAsync(CliContext context, string path, string? name, CancellationToken cancellationToken)
     {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path} is a directory; stage one file at a time");
+        }
+
         if (!File.Exists(path))
         {
             throw new IOException($"{path}: no such file");

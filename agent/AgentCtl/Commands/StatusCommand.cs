@@ -6,16 +6,16 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl status [--probe]</c></summary>
 internal static class StatusCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var probe = new Option<bool>("--probe") { Description = "Probe every component now instead of reporting the last background probe" };
-        var command = new Command("status", "The agent, its store and every component: unit, health, version, files, marker") { probe };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("status", CommandFactory.Describe("The agent, its store and every component: unit, health, version, files, marker", "agentctl status --probe")) { probe };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var info = await context.Client.GetInfoAsync(new GetInfoRequest { Probe = context.Parse.GetValue(probe) }, cancellationToken: cancellationToken);
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(info);
+                context.WriteResult(info);
                 return ExitCodes.Ok;
             }
 
@@ -29,15 +29,16 @@ internal static class StatusCommand
 
             foreach (var component in info.Components)
             {
-                Print(output, component);
+                Print(context, component);
             }
 
             return ExitCodes.Ok;
         });
     }
 
-    private static void Print(TextWriter output, ComponentStatus component)
+    private static void Print(CliContext context, ComponentStatus component)
     {
+        var output = context.Out;
         var health = component.Healthy ? "healthy" : $"UNHEALTHY ({component.HealthMessage})";
         output.WriteLine($"{component.Name} [{component.Unit}]: {health}, version {(component.Version.Length == 0 ? "?" : component.Version)}, main pid {component.MainPid}, marker {(component.MarkerPresent ? "present" : "absent")}");
         if (component.BusyOperationId.Length > 0)
@@ -52,7 +53,7 @@ internal static class StatusCommand
 
         foreach (var file in component.Files)
         {
-            output.WriteLine($"  {file.Role,-12} {file.Path}  {(file.Present ? OperationPrinter.Short(file.Sha256) : "(absent)")}");
+            output.WriteLine($"  {file.Role,-12} {file.Path}  {(file.Present ? context.Digest(file.Sha256) : "(absent)")}");
         }
     }
 }

@@ -6,17 +6,17 @@ namespace AgentCtl.Commands;
 /// <summary><c>agentctl verify SHA256</c></summary>
 internal static class VerifyCommand
 {
-    public static Command Build(GlobalOptions globals)
+    public static Command Build(ConnectionOptions connection)
     {
         var digest = new Argument<string>("sha256") { Description = "Digest of a staged blob" };
-        var command = new Command("verify", "Re-hash one staged blob and say whether it still matches its digest") { digest };
-        return command.WithAction(globals, async (context, cancellationToken) =>
+        var command = new Command("verify", CommandFactory.Describe("Re-hash one staged blob and say whether it still matches its digest", "agentctl verify <64 hex digits from agentctl artifacts>")) { digest };
+        return command.WithAction(connection, async (context, cancellationToken) =>
         {
             var response = await context.Client.VerifyArtifactAsync(new VerifyArtifactRequest { Sha256 = context.Parse.GetValue(digest)! }, cancellationToken: cancellationToken);
             var ok = response.Artifact.Integrity == ArtifactIntegrity.Ok;
-            if (context.Json)
+            if (context.Machine)
             {
-                context.WriteJson(response);
+                context.WriteResult(response);
             }
             else
             {

@@ -8,19 +8,12 @@ internal static class AgentConfigLoader
     public const string DefaultPath = "/etc/nodeagent/agent.yaml";
     private const string Prefix = "NODEAGENT_";
 
-    /// <summary>The config path from --config, else $NODEAGENT_CONFIG, else the default.</summary>
-    public static string ResolvePath(IReadOnlyList<string> args)
-    {
-        for (var i = 0; i < args.Count - 1; i++)
-        {
-            if (args[i] == "--config")
-            {
-                return args[i + 1];
-            }
-        }
-
-        return Environment.GetEnvironmentVariable("NODEAGENT_CONFIG") is { Length: > 0 } fromEnv ? fromEnv : DefaultPath;
-    }
+    /// <summary>
+    /// The config path from --config, else $NODEAGENT_CONFIG, else the default; a relative path is relative to the
+    /// current directory (where the operator typed it), not to the binary.
+    /// </summary>
+    public static string ResolvePath(string? fromArgs) =>
+        Path.GetFullPath(fromArgs ?? (Environment.GetEnvironmentVariable("NODEAGENT_CONFIG") is { Length: > 0 } fromEnv ? fromEnv : DefaultPath));
 
     /// <summary>
     /// NODEAGENT_Section__Key=value overrides Section:Key. The agent's own variables (NODEAGENT_CONFIG,
@@ -44,6 +37,11 @@ internal static class AgentConfigLoader
 
     public static AgentOptions Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new AgentConfigException($"config file {path} is a directory; pass the agent.yaml inside it with --config");
+        }
+
         if (!File.Exists(path))
         {
             throw new AgentConfigException($"config file {path} does not exist (pass --config PATH or set NODEAGENT_CONFIG)");
@@ -67,6 +65,10 @@ internal static class AgentConfigLoader
         catch (InvalidOperationException ex)
         {
             throw new AgentConfigException($"config file {path}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentConfigException($"config file {path} cannot be read: {ex.Message}");
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using NodeAgent.Contracts.Text;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
 
@@ -104,6 +105,10 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         {
             return CallResult<T>.Success(await call(pool.For(node)));
         }
+        catch (RpcException ex) when (TransportErrors.IsUnreachable(ex))
+        {
+            return CallResult<T>.Failure(TransportErrors.Describe(node.Name, node.Address, ex), refused: false);
+        }
         catch (RpcException ex)
         {
             var refused = ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.AlreadyExists
@@ -112,7 +117,7 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return CallResult<T>.Failure($"{node.Name}: {ex.GetType().Name}: {ex.Message}", refused: false);
+            return CallResult<T>.Failure(TransportErrors.Describe(node.Name, node.Address, ex), refused: false);
         }
     }
 }

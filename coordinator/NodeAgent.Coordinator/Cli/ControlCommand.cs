@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Journal;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -9,33 +11,33 @@ internal static class ControlCommand
     public static Command Build(CliOptions options, string verb, string description)
     {
         var rollout = new Argument<string>("rollout") { Description = "The rollout id" };
-        var command = new Command(verb, description) { rollout };
+        var command = new Command(verb, $"{description}.\n\nExample:\n  nodeagent-coordinator {verb} upgrade-v1.17") { rollout };
         command.SetAction(parse =>
         {
-            using var journal = options.OpenJournal(parse);
+            using var journal = options.OpenExistingJournal(parse);
             var id = parse.GetValue(rollout)!;
-            var record = journal.Find(id);
-            if (record is null)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: no rollout {id}");
-                return ExitCodes.UnknownRollout;
-            }
-
+            var record = journal.Find(id) ?? throw StatusCommand.Unknown(id, options.JournalPath(parse));
             if (record.State is RolloutStates.Succeeded or RolloutStates.Aborted || record.State == RolloutStates.Failed && verb != "abort")
             {
-                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} is {record.State}; there is nothing to {verb}");
-                return ExitCodes.Refused;
+                throw new CliFailure($"rollout {id} is {record.State}; there is nothing to {verb}", ExitCodes.Refused);
             }
 
             if (record.Control == "abort")
             {
-                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: rollout {id} is being aborted; an abort cannot be taken back");
-                return ExitCodes.Refused;
+                throw new CliFailure($"rollout {id} is being aborted; an abort cannot be taken back", ExitCodes.Refused);
             }
 
             journal.RequestControl(id, verb == "resume" ? "" : verb);
             journal.AddEvent(id, $"{verb} requested");
-            parse.InvocationConfiguration.Output.WriteLine($"{verb} requested for rollout {id}; it takes effect before the next node starts");
+            if (options.Machine(parse))
+            {
+                ResultWriter.Write(parse.InvocationConfiguration.Output, options.Format(parse), new JsonObject { ["rollout"] = id, ["requested"] = verb });
+            }
+            else
+            {
+                parse.InvocationConfiguration.Output.WriteLine($"{verb} requested for rollout {id}; it takes effect before the next node starts");
+            }
+
             return ExitCodes.Ok;
         });
         return command;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Demo;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -6,39 +7,46 @@ namespace NodeAgent.Coordinator.Cli;
 /// <summary>The command tree. Tests build it and invoke it with captured output.</summary>
 internal static class CoordinatorCli
 {
+    public const string Program = "nodeagent-coordinator";
+
     public static RootCommand Build()
     {
         var options = new CliOptions();
         var root = new RootCommand("nodeagent-coordinator: roll a Kubernetes upgrade across a fleet of node agents");
-        root.Options.Add(options.Journal);
-        root.Options.Add(options.Output);
-        root.Subcommands.Add(ValidateCommand.Build(options));
-        root.Subcommands.Add(SignCommand.Build());
-        root.Subcommands.Add(PlanCommand.Build(options));
-        root.Subcommands.Add(StageCommand.Build(options));
-        root.Subcommands.Add(InventoryCommand.Build());
-        root.Subcommands.Add(RolloutCommand.Build(options));
-        root.Subcommands.Add(StatusCommand.Build(options));
-        root.Subcommands.Add(ControlCommand.Build(options, "pause", "Pause a running rollout before its next node"));
-        root.Subcommands.Add(ControlCommand.Build(options, "resume", "Resume a paused rollout"));
-        root.Subcommands.Add(ControlCommand.Build(options, "abort", "Stop a rollout before its next node (nodes in flight finish)"));
+        root.Options.Add(options.LegacyJournal);
+        var validate = ValidateCommand.Build(options);
+        var plan = PlanCommand.Build(options);
+        var stage = StageCommand.Build(options);
+        var rollout = RolloutCommand.Build(options);
+        var status = StatusCommand.Build(options);
+        var version = VersionCommand.Build(options);
+        var controls = new[]
+        {
+            ControlCommand.Build(options, "pause", "Pause a running rollout before its next node"),
+            ControlCommand.Build(options, "resume", "Resume a paused rollout"),
+            ControlCommand.Build(options, "abort", "Stop a rollout before its next node (nodes in flight finish)"),
+        };
+        foreach (var command in controls.Prepend(status).Prepend(rollout))
+        {
+            command.Options.Add(options.Journal);
+        }
+
+        foreach (var command in controls.Concat([validate, plan, stage, rollout, status, version]))
+        {
+            command.Options.Add(options.Output);
+        }
+
+        foreach (var command in new[] { validate, SignCommand.Build(), plan, stage, InventoryCommand.Build(), rollout, status }.Concat(controls))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(version);
         root.Subcommands.Add(DemoCommand.Build());
+        root.Subcommands.Add(CompletionScript.Command(Program, Build));
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        var parse = Build().Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var problem in parse.Errors)
-            {
-                await error.WriteLineAsync($"nodeagent-coordinator: {problem.Message}");
-            }
-
-            return ExitCodes.InvalidPlan;
-        }
-
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
-    }
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        CliRunner.RunAsync(Build(), Program, new CliExitCodes(ExitCodes.InvalidPlan, ExitCodes.RolloutFailed, ExitCodes.Internal), args, output, error, cancellationToken);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Plans;
 
@@ -15,14 +16,10 @@ internal static class PlanCommand
     public static Command Build(CliOptions options)
     {
         var planArgument = CliOptions.PlanArgument();
-        var command = new Command("plan", "Show, per node, what the rollout would change and what it would not touch; changes nothing") { planArgument };
+        var command = new Command("plan", "Show, per node, what the rollout would change and what it would not touch; changes nothing.\n\nExample:\n  nodeagent-coordinator plan plan.yaml -o wide") { planArgument };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
-            if (plan is null)
-            {
-                return ExitCodes.InvalidPlan;
-            }
 
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
@@ -30,7 +27,7 @@ internal static class PlanCommand
             var unreachable = 0;
             await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
             {
-                var found = await DescribeAsync(plan, calls, node, ct);
+                var found = await DescribeAsync(plan, calls, node, options.Format(parse) == OutputFormat.Wide, ct);
                 lock (changes)
                 {
                     changes.AddRange(found);
@@ -39,9 +36,9 @@ internal static class PlanCommand
             });
             var ordered = changes.OrderBy(c => c.Node, StringComparer.Ordinal).ThenBy(c => c.Component, StringComparer.Ordinal).ToList();
             var output = parse.InvocationConfiguration.Output;
-            if (options.Json(parse))
+            if (options.Machine(parse))
             {
-                output.WriteLine(JsonSerializer.Serialize(ordered, PlanJsonContext.Default.ListPlannedChange));
+                ResultWriter.Write(output, options.Format(parse), JsonSerializer.SerializeToNode(ordered, PlanJsonContext.Default.ListPlannedChange));
             }
             else
             {
@@ -58,7 +55,7 @@ internal static class PlanCommand
         return command;
     }
 
-    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, AgentCalls calls, PlanNode node, CancellationToken cancellationToken)
+    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, AgentCalls calls, PlanNode node, bool wide, CancellationToken cancellationToken)
     {
         var info = await calls.InfoAsync(node, probe: false, cancellationToken);
         if (!info.Ok)
@@ -82,14 +79,14 @@ internal static class PlanCommand
                 var target = plan.Artifact(f.Value).Sha256;
                 return (Role: f.Key, Current: current, Target: target);
             }).ToList();
-            var changing = files.Where(f => f.Current != f.Target).Select(f => $"{f.Role} {Short(f.Current)} -> {Short(f.Target)}").ToList();
+            var changing = files.Where(f => f.Current != f.Target).Select(f => $"{f.Role} {Short(f.Current, wide)} -> {Short(f.Target, wide)}").ToList();
             result.Add(new PlannedChange(node.Name, planned.Name, status.Version, plan.TargetVersion, changing.Count == 0 ? "already at target" : "will change", changing));
         }
 
         return result;
     }
 
-    private static string Short(string digest) => digest.Length >= 12 ? digest[..12] : "(none)";
+    private static string Short(string digest, bool wide) => digest.Length == 0 ? "(none)" : wide ? digest : digest[..Math.Min(12, digest.Length)];
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

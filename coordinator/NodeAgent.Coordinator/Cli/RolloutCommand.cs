@@ -6,6 +6,7 @@ using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
 using NodeAgent.Coordinator.Reports;
+using NodeAgent.CommandLine;
 using Prometheus;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -21,31 +22,25 @@ internal static class RolloutCommand
         var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics listen on ('+' for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
         var fixLabels = new Option<bool>("--fix-labels") { Description = "Let the preflight add node labels that pods select on and their node lacks (as cluster.preflight.fixLabels)" };
-        var command = new Command("rollout", "Run the rollout: preflight, backup, silence, controllers, canary, control plane, workers in batches, label pods, verify; resumes an interrupted one")
+        var command = new Command("rollout", "Run the rollout: preflight, backup, silence, controllers, canary, control plane, workers in batches, label pods, verify; resumes an interrupted one.\n\nExample:\n  nodeagent-coordinator rollout plan.yaml --journal ./journal.db --plain")
         {
             planArgument, reports, metricsPort, metricsHost, plain, fixLabels,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
-            if (plan is null)
-            {
-                return ExitCodes.InvalidPlan;
-            }
-
+            using var journal = options.OpenJournal(parse);
             IDisposable exclusive;
             try
             {
-                exclusive = RolloutJournal.LockForRollout(parse.GetValue(options.Journal)!);
+                exclusive = RolloutJournal.LockForRollout(options.JournalPath(parse));
             }
             catch (CoordinatorException ex)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
-                return ExitCodes.Refused;
+                throw new CliFailure(ex.Message, ExitCodes.Refused);
             }
 
             using var held = exclusive;
-            using var journal = options.OpenJournal(parse);
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
@@ -57,8 +52,7 @@ internal static class RolloutCommand
             }
             catch (CoordinatorException ex)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
-                return ExitCodes.Refused;
+                throw new CliFailure(ex.Message, ExitCodes.Refused);
             }
 
             using var kube = connected;
@@ -69,7 +63,7 @@ internal static class RolloutCommand
             hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress)] : []);
             var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
             var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, cluster);
-            var live = !parse.GetValue(plain) && !options.Json(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
+            var live = !parse.GetValue(plain) && !options.Machine(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try
             {
@@ -77,8 +71,7 @@ internal static class RolloutCommand
             }
             catch (CoordinatorException ex)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: {ex.Message}");
-                return ExitCodes.Refused;
+                throw new CliFailure(ex.Message, ExitCodes.Refused);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -92,11 +85,11 @@ internal static class RolloutCommand
             }
 
             var report = RolloutReport.From(result);
-            var directory = parse.GetValue(reports) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(options.Journal)!))!, "reports");
+            var directory = parse.GetValue(reports) ?? Path.Combine(Path.GetDirectoryName(options.JournalPath(parse))!, "reports");
             var written = report.Write(directory);
-            if (options.Json(parse))
+            if (options.Machine(parse))
             {
-                await parse.InvocationConfiguration.Output.WriteLineAsync(report.ToJson());
+                ResultWriter.Write(parse.InvocationConfiguration.Output, options.Format(parse), System.Text.Json.Nodes.JsonNode.Parse(report.ToJson()));
             }
             else
             {

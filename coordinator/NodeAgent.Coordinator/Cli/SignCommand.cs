@@ -16,11 +16,6 @@ internal static class SignCommand
         command.SetAction(parse =>
         {
             var loaded = CliOptions.LoadPlan(parse, plan);
-            if (loaded is null)
-            {
-                return ExitCodes.InvalidPlan;
-            }
-
             if (parse.GetValue(days) is < 1 or > 366)
             {
                 parse.InvocationConfiguration.Error.WriteLine("nodeagent-coordinator: --valid-days must be 1 to 366");

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Reports;
 
@@ -10,17 +12,17 @@ internal static class StatusCommand
     public static Command Build(CliOptions options)
     {
         var rollout = new Argument<string?>("rollout") { Description = "A rollout id (default: list every rollout)", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("status", "Show rollouts from the journal: state, phase, nodes") { rollout };
+        var command = new Command("status", "Show rollouts from the journal: state, phase, nodes.\n\nExample:\n  nodeagent-coordinator status upgrade-v1.17 -o yaml") { rollout };
         command.SetAction(parse =>
         {
-            using var journal = options.OpenJournal(parse);
+            using var journal = options.OpenExistingJournal(parse);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
                 var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
-                if (options.Json(parse))
+                if (options.Machine(parse))
                 {
-                    output.WriteLine(System.Text.Json.JsonSerializer.Serialize(reports, ReportJsonContext.Default.ListRolloutReport));
+                    ResultWriter.Write(output, options.Format(parse), System.Text.Json.JsonSerializer.SerializeToNode(reports, ReportJsonContext.Default.ListRolloutReport));
                     return ExitCodes.Ok;
                 }
 
@@ -32,17 +34,24 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            var record = journal.Find(id);
-            if (record is null)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: no rollout {id} in {parse.GetValue(options.Journal)}");
-                return ExitCodes.UnknownRollout;
-            }
+            var record = journal.Find(id) ?? throw Unknown(id, options.JournalPath(parse));
 
             var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id), journal.Facts(id)));
-            output.Write(options.Json(parse) ? report.ToJson() + "\n" : $"phase {record.Phase}\n{report.ToText()}");
+            if (options.Machine(parse))
+            {
+                ResultWriter.Write(output, options.Format(parse), JsonNode.Parse(report.ToJson()));
+            }
+            else
+            {
+                output.Write($"phase {record.Phase}\n{report.ToText()}");
+            }
+
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>The failure for a rollout id that the journal does not hold.</summary>
+    public static CliFailure Unknown(string id, string journal) =>
+        new($"no rollout {id} in {journal}", ExitCodes.UnknownRollout, "nodeagent-coordinator status lists the rollouts this journal holds");
 }

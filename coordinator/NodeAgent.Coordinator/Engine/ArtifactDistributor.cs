@@ -4,6 +4,7 @@ using NodeAgent.Coordinator.Plans;
 namespace NodeAgent.Coordinator.Engine;
 
 /// <summary>What staging did on one node.</summary>
+/// <summary>One node's staging; a failure's <see cref="Detail"/> names the node itself, as every agent call's error does.</summary>
 internal sealed record StagingOutcome(string Node, bool Ok, long BytesSent, string Detail);
 
 /// <summary>
@@ -45,7 +46,7 @@ internal sealed class ArtifactDistributor(Plan plan, AgentCalls calls)
             var staged = await calls.StageAsync(node, artifact, cancellationToken);
             if (!staged.Ok)
             {
-                return new StagingOutcome(node.Name, false, bytes, $"staging {artifact.Name} failed: {staged.Error}");
+                return new StagingOutcome(node.Name, false, bytes, $"{staged.Error} (while staging {artifact.Name})");
             }
 
             bytes += staged.Value!.BytesWritten;

@@ -22,7 +22,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
     {
         var started = time.GetUtcNow();
         var attempt = journal.StartNode(plan.Rollout, node.Name);
-        progress.NodeStarted(node.Name);
+        progress.NodeStarted(node.Name, plan.ComponentsOf(node).Select(c => c.Name));
         var upgraded = new List<string>();
         var from = "";
         var restarts = 0;
@@ -34,7 +34,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             var result = await calls.RunAsync(
                 node,
                 async (client, deadline) => (await client.ApplyAsync(ApplyRequest(node, component, attempt), deadline: deadline, cancellationToken: cancellationToken)).Operation,
-                _ => { },
+                e => progress.Step(node.Name, component.Name, e.Step, e.Message),
                 cancellationToken);
             if (!result.Ok && result.Refused)
             {
@@ -100,7 +100,15 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             journal.FinishNode(plan.Rollout, node.Name, outcome.State, outcome.FromVersion, outcome.ToVersion, outcome.Reason, outcome.Restarts);
         }
 
-        progress.NodeFinished(node.Name, outcome.Ok, outcome.Duration, outcome.Reason);
+        if (state == NodeStates.InFlight)
+        {
+            progress.NodeInFlight(node.Name, outcome.Duration, outcome.Reason);
+        }
+        else
+        {
+            progress.NodeFinished(node.Name, outcome.Ok, outcome.Duration, outcome.Reason);
+        }
+
         return outcome;
     }
 

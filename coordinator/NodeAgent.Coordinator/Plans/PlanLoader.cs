@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using NodeAgent.Contracts.Security;
+using NodeAgent.Contracts.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,6 +15,11 @@ internal static partial class PlanLoader
 
     public static Plan Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new PlanException([$"{path} is a directory, not a plan file"]);
+        }
+
         var info = new FileInfo(path);
         if (!info.Exists)
         {
@@ -34,22 +40,30 @@ internal static partial class PlanLoader
         }
         catch (YamlException ex)
         {
-            throw new PlanException([$"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {YamlCursor.Shorten(ex.Message)}"]);
+            throw new PlanException([YamlError.Describe(path, bytes, ex)]);
         }
         catch (Exception ex) when (ex is not (OutOfMemoryException or PlanException))
         {
             // YamlDotNet's scanner throws a bare Exception on some malformed input (found by the random-plan tests).
-            throw new PlanException([$"{path}: not valid YAML: {YamlCursor.Shorten(ex.Message)}"]);
+            throw new PlanException([$"{path}: not valid YAML: {YamlCursor.Escape(ex.Message)}"]);
         }
 
         var cursor = new YamlCursor(Path.GetFileName(path));
         var root = cursor.Mapping(stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null, "", true,
             "rollout", "targetVersion", "artifacts", "components", "inventory", "policy", "tls", "signature", "cluster");
+        if (root is null)
+        {
+            // An empty file, or a file whose top level is not a mapping: every key after this would be a follow-on error.
+            throw new PlanException(cursor.Errors);
+        }
+
         var planDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rollout = cursor.Text(root, "", "rollout", true, Token(), "a rollout id (letters, digits, '.', '_', '-'; at most 64)");
         var target = cursor.Text(root, "", "targetVersion", true, Version(), "a version such as v1.17.0");
-        var artifacts = ReadArtifacts(cursor, root, planDirectory);
-        var components = ReadComponents(cursor, root, artifacts);
+        // Artifacts named in the file, valid or not: a component that uses a broken one is not a second error.
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        var artifacts = ReadArtifacts(cursor, root, planDirectory, declared);
+        var components = ReadComponents(cursor, root, declared);
         var inventory = ReadInventory(cursor, root, components);
         var policy = ReadPolicy(cursor, YamlCursor.Child(root, "policy"), inventory);
         var tls = ReadTls(cursor, root, planDirectory);
@@ -57,7 +71,7 @@ internal static partial class PlanLoader
         var cluster = ClusterPlanReader.Read(cursor, root, planDirectory);
         if (tls is null)
         {
-            foreach (var node in inventory.Where(n => !IsLocal(n.Address)))
+            foreach (var node in inventory.Where(n => !AgentAddress.Parse(n.Address).IsLocal))
             {
                 cursor.Error(YamlCursor.Child(root, "inventory"), "tls", $"node {node.Name} is reached at {node.Address}, which is not loopback: add a tls section (agents accept plaintext on loopback only)");
             }
@@ -141,18 +155,7 @@ internal static partial class PlanLoader
         return expiresText is not null && value is not null ? new PlanSignature(expires, bytes) : null;
     }
 
-    private static bool IsLocal(string address)
-    {
-        if (address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        var host = address[..address.LastIndexOf(':')].Trim('[', ']');
-        return host == "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
-    }
-
-    private static List<PlanArtifact> ReadArtifacts(YamlCursor cursor, YamlMappingNode? root, string planDirectory)
+    private static List<PlanArtifact> ReadArtifacts(YamlCursor cursor, YamlMappingNode? root, string planDirectory, HashSet<string> declared)
     {
         var artifacts = new List<PlanArtifact>();
         var items = cursor.Sequence(YamlCursor.Child(root, "artifacts"), "artifacts", true);
@@ -160,7 +163,12 @@ internal static partial class PlanLoader
         {
             var key = $"artifacts[{i}]";
             var item = cursor.Mapping(items[i], key, true, "name", "sha256", "size", "source");
-            var name = cursor.Text(item, key, "name", true, Token(), "an artifact name (letters, digits, '.', '_', '-')");
+            var name = cursor.Text(item, key, "name", true, Token(), "an artifact name (letters, digits, '.', '_', '-'; at most 64 characters)");
+            if ((YamlCursor.Child(item, "name") as YamlScalarNode)?.Value is { } written)
+            {
+                declared.Add(written);
+            }
+
             var sha = cursor.Text(item, key, "sha256", true, Digest(), "a SHA-256 digest of 64 lowercase hex characters");
             var size = cursor.Integer(item, key, "size", true, 1, 8L * 1024 * 1024 * 1024);
             var source = PathText(cursor, item, key, "source");
@@ -185,7 +193,7 @@ internal static partial class PlanLoader
         return artifacts;
     }
 
-    private static Dictionary<string, IReadOnlyList<PlanComponent>> ReadComponents(YamlCursor cursor, YamlMappingNode? root, List<PlanArtifact> artifacts)
+    private static Dictionary<string, IReadOnlyList<PlanComponent>> ReadComponents(YamlCursor cursor, YamlMappingNode? root, HashSet<string> declared)
     {
         var result = new Dictionary<string, IReadOnlyList<PlanComponent>>(StringComparer.Ordinal);
         var byRole = cursor.Mapping(YamlCursor.Child(root, "components"), "components", true, Roles.ControlPlane, Roles.Worker);
@@ -197,7 +205,7 @@ internal static partial class PlanLoader
             {
                 var key = $"components.{role}[{i}]";
                 var item = cursor.Mapping(items[i], key, true, "name", "files", "marker");
-                var name = cursor.Text(item, key, "name", true, Token(), "a component name such as kubelet");
+                var name = cursor.Text(item, key, "name", true, Token(), "a component name such as kubelet (letters, digits, '.', '_', '-'; at most 64 characters)");
                 var marker = cursor.Boolean(item, key, "marker", false);
                 var filesNode = cursor.Mapping(YamlCursor.Child(item, "files"), $"{key}.files", true);
                 var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -205,7 +213,7 @@ internal static partial class PlanLoader
                 {
                     var fileRole = (roleNode as YamlScalarNode)?.Value ?? "";
                     var artifact = (artifactNode as YamlScalarNode)?.Value ?? "";
-                    if (!artifacts.Any(a => a.Name == artifact))
+                    if (!declared.Contains(artifact))
                     {
                         cursor.Error(artifactNode, $"{key}.files.{fileRole}", $"\"{YamlCursor.Shorten(artifact)}\" is not an artifact of this plan");
                     }
@@ -245,9 +253,9 @@ internal static partial class PlanLoader
         {
             var key = $"inventory[{i}]";
             var item = cursor.Mapping(items[i], key, true, "name", "role", "address");
-            var name = cursor.Text(item, key, "name", true, Token(), "a node name (letters, digits, '.', '_', '-')");
+            var name = cursor.Text(item, key, "name", true, NodeName(), "a node name (letters, digits, '.', '_', '-'; at most 253 characters, as Kubernetes allows)");
             var role = cursor.Text(item, key, "role", true, RolePattern(), "control-plane or worker");
-            var address = cursor.Text(item, key, "address", true, AddressPattern(), "an agent address such as 10.0.0.7:7443 or unix:/run/nodeagent/agent.sock");
+            var address = cursor.Text(item, key, "address", true);
             if (name is not null && !names.Add(name))
             {
                 cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
@@ -258,9 +266,9 @@ internal static partial class PlanLoader
                 cursor.Error(YamlCursor.Child(item, "role"), $"{key}.role", $"the plan has no components for role {role}");
             }
 
-            if (address is not null && !address.StartsWith("unix:", StringComparison.Ordinal) && int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture) is < 1 or > 65535)
+            if (address is not null && !AgentAddress.TryParse(address, out _, out var problem))
             {
-                cursor.Error(YamlCursor.Child(item, "address"), $"{key}.address", $"\"{address}\" has a port outside 1-65535");
+                cursor.Error(YamlCursor.Child(item, "address"), $"{key}.address", $"{problem} (for example 10.0.0.7:7443 or unix:/run/nodeagent/agent.sock)");
                 address = null;
             }
 
@@ -334,12 +342,12 @@ internal static partial class PlanLoader
     [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex Digest();
 
-    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?\z")]
+    [GeneratedRegex(@"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]{1,48})?\z")]
     private static partial Regex Version();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,252}\\z")]
+    private static partial Regex NodeName();
 
     [GeneratedRegex("^(control-plane|worker)\\z")]
     private static partial Regex RolePattern();
-
-    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5})\z")]
-    private static partial Regex AddressPattern();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using NodeAgent.Contracts.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace NodeAgent.Coordinator.Plans;
@@ -19,7 +20,7 @@ internal sealed partial class YamlCursor(string file)
         var line = node is null ? 1 : node.Start.Line;
         var column = node is null ? 1 : node.Start.Column;
         // Keys and values come from the file: escape control characters wherever they appear, keys included.
-        _errors.Add(Escape($"{file}:{line}:{column}: {key}: {problem}"));
+        _errors.Add(Escape(key.Length == 0 ? $"{file}:{line}:{column}: {problem}" : $"{file}:{line}:{column}: {key}: {problem}"));
     }
 
     /// <summary>The mapping at <paramref name="key"/>, reporting keys that are not in <paramref name="allowed"/>.</summary>
@@ -29,7 +30,7 @@ internal sealed partial class YamlCursor(string file)
         {
             if (required)
             {
-                Error(null, key, "is required");
+                Error(null, key, key.Length == 0 ? $"the file is empty: a plan is a mapping with the keys {string.Join(", ", allowed)}" : "is required");
             }
 
             return null;
@@ -141,7 +142,7 @@ internal sealed partial class YamlCursor(string file)
         return text == "true";
     }
 
-    /// <summary>"30s", "2m", "500ms", "1h".</summary>
+    /// <summary>A duration in the one syntax of every flag and key: "30s", "2m", "500ms", "1h30m".</summary>
     public TimeSpan Duration(YamlMappingNode? mapping, string parent, string name, TimeSpan fallback, TimeSpan max, TimeSpan? min = null)
     {
         var text = Text(mapping, parent, name, required: false);
@@ -150,30 +151,21 @@ internal sealed partial class YamlCursor(string file)
             return fallback;
         }
 
-        var match = DurationPattern().Match(text);
-        if (!match.Success)
+        if (!DurationText.TryParse(text, out var value, out var problem))
         {
-            Error(Child(mapping, name), Join(parent, name), $"\"{Shorten(text)}\" is not a duration such as 30s, 2m, 500ms or 1h");
+            Error(Child(mapping, name), Join(parent, name), problem);
             return fallback;
         }
 
-        var number = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        var value = match.Groups[2].Value switch
-        {
-            "ms" => TimeSpan.FromMilliseconds(number),
-            "s" => TimeSpan.FromSeconds(number),
-            "m" => TimeSpan.FromMinutes(number),
-            _ => TimeSpan.FromHours(number),
-        };
         if (value > max)
         {
-            Error(Child(mapping, name), Join(parent, name), $"{text} is longer than the {max} allowed");
+            Error(Child(mapping, name), Join(parent, name), $"{text} is longer than the {DurationText.Format(max)} allowed");
             return fallback;
         }
 
         if (min is { } least && value < least)
         {
-            Error(Child(mapping, name), Join(parent, name), $"{text} is shorter than the {least} allowed");
+            Error(Child(mapping, name), Join(parent, name), $"{text} is shorter than the {DurationText.Format(least)} allowed");
             return fallback;
         }
 
@@ -205,11 +197,8 @@ internal sealed partial class YamlCursor(string file)
 
     public static string Shorten(string value) => Escape(value.Length > 60 ? value[..60] + "…" : value);
 
-    private static string Escape(string value) => string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    public static string Escape(string value) => string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)\z")]
-    private static partial Regex DurationPattern();
-
-    [GeneratedRegex(@"^(\d+)(%)?\z")]
+    [GeneratedRegex(@"^([0-9]+)(%)?\z")]
     private static partial Regex AmountPattern();
 }

@@ -90,13 +90,30 @@ internal sealed class RolloutProgress
         }
     }
 
-    public void NodeStarted(string node)
+    public void NodeStarted(string node, IEnumerable<string> components)
     {
         lock (_lock)
         {
             InFlight++;
             Publish();
         }
+
+        Say($"{node}: started ({string.Join(", ", components)})");
+    }
+
+    /// <summary>One step the agent reported for a component of a node (staging checked, swapped, restarted, healthy, stable).</summary>
+    public void Step(string node, string component, string step, string message) => Say($"{node}: {component} {step}: {message}");
+
+    /// <summary>A node whose outcome is unknown (the coordinator stopped or lost the agent): neither done nor failed.</summary>
+    public void NodeInFlight(string node, TimeSpan duration, string detail)
+    {
+        lock (_lock)
+        {
+            InFlight--;
+            Publish();
+        }
+
+        Say($"{node}: IN FLIGHT after {duration.TotalSeconds:0.0}s (outcome not known yet; the next run follows it): {detail}");
     }
 
     public void NodeFinished(string node, bool ok, TimeSpan duration, string detail)

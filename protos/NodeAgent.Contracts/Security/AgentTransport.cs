@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using NodeAgent.Contracts.Text;
 
 namespace NodeAgent.Contracts.Security;
 
@@ -17,21 +18,25 @@ public static class AgentTransport
     /// The base address and HTTP handler for a gRPC channel to <paramref name="address"/>. Over TLS the agent's
     /// certificate must chain to the CA and name <paramref name="serverName"/> (the node name) as a SAN.
     /// </summary>
-    public static (Uri Address, SocketsHttpHandler Handler) Create(string address, ClientTlsFiles? tls, string? serverName)
+    public static (Uri Address, SocketsHttpHandler Handler) Create(string address, ClientTlsFiles? tls, string? serverName) =>
+        Create(AgentAddress.Parse(address), tls, serverName);
+
+    /// <inheritdoc cref="Create(string, ClientTlsFiles?, string?)"/>
+    public static (Uri Address, SocketsHttpHandler Handler) Create(AgentAddress address, ClientTlsFiles? tls, string? serverName)
     {
-        if (address.StartsWith("unix:", StringComparison.Ordinal))
+        if (address.SocketPath is { } socket)
         {
-            return (new Uri("http://localhost"), UnixSocketHandler.Create(address["unix:".Length..]));
+            return (new Uri("http://localhost"), UnixSocketHandler.Create(socket));
         }
 
         if (tls is null)
         {
-            return (new Uri($"http://{address}"), new SocketsHttpHandler());
+            return (new Uri($"http://{address.Authority}"), new SocketsHttpHandler());
         }
 
         var roots = TlsFiles.LoadBundle(tls.CaFile);
         var own = TlsFiles.LoadCertificate(tls.CertificateFile, tls.KeyFile);
-        var expected = serverName is { Length: > 0 } ? serverName : HostOf(address);
+        var expected = serverName is { Length: > 0 } ? serverName : address.Host!;
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -44,7 +49,7 @@ public static class AgentTransport
                     certificate is X509Certificate2 agent && CheckAgent(agent, roots, expected) is null,
             },
         };
-        return (new Uri($"https://{address}"), handler);
+        return (new Uri($"https://{address.Authority}"), handler);
     }
 
     /// <summary>Null when the agent's certificate chains to <paramref name="roots"/> and names <paramref name="expectedName"/>; else why not.</summary>
@@ -53,11 +58,4 @@ public static class AgentTransport
         ?? (agent.MatchesHostname(expectedName, allowWildcards: false, allowCommonName: false)
             ? null
             : $"certificate \"{agent.Subject}\" does not name {expectedName} among its subject alternative names");
-
-    private static string HostOf(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        var host = colon > 0 ? address[..colon] : address;
-        return host.Trim('[', ']');
-    }
 }

@@ -74,7 +74,7 @@ public sealed class AgentCtlCommandTests
 
         var unknown = await node.CtlAsync("op", "no-such-op");
         var usage = await node.CtlAsync("apply", "kubelet");
-        var badOutput = await node.CtlAsync("status", "-o", "yaml");
+        var badOutput = await node.CtlAsync("status", "-o", "xml");
         await node.StopAgentAsync();
         var unreachable = await node.CtlAsync("status");
 

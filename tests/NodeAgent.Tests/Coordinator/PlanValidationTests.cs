@@ -38,7 +38,7 @@ public sealed class PlanValidationTests : IDisposable
     [InlineData("marker: true", "marker: yes", "plan.yaml:7:68: components.worker[0].marker: \"yes\" is not true or false")]
     [InlineData("healthTimeout: 60s", "healthTimeout: 2h", "plan.yaml:13:18: policy.healthTimeout: 2h is longer than")]
     [InlineData("healthTimeout: 60s", "healthTimeout: 0s", "plan.yaml:13:18: policy.healthTimeout: 0s is shorter than")]
-    [InlineData("address: \"127.0.0.1:7002\"", "address: \"127.0.0.1:99999\"", "inventory[1].address: \"127.0.0.1:99999\" has a port outside 1-65535")]
+    [InlineData("address: \"127.0.0.1:7002\"", "address: \"127.0.0.1:99999\"", "inventory[1].address: \"99999\" is not a port from 1 to 65535")]
     public async Task Validate_BadPlan_NamesTheLineAndKey(string good, string bad, string expected)
     {
         var plan = GoodPlan();

@@ -37,7 +37,7 @@ public sealed class StagingAndProgressTests
         }
 
         Assert.Equal(5, refused.ExitCode);
-        Assert.Contains($"staging {kubelet.Name} failed", refused.Out, StringComparison.Ordinal);
+        Assert.Contains($"(while staging {kubelet.Name})", refused.Out, StringComparison.Ordinal);
         Assert.Contains("InvalidArgument", refused.Out, StringComparison.Ordinal);
         server.Stop();
         await serving;
@@ -48,9 +48,9 @@ public sealed class StagingAndProgressTests
     {
         var progress = new RolloutProgress(TimeProvider.System, totalNodes: 3);
         progress.SetPhase("workers");
-        progress.NodeStarted("a");
+        progress.NodeStarted("a", ["kubelet"]);
         progress.NodeFinished("a", ok: true, TimeSpan.FromSeconds(2), "");
-        progress.NodeStarted("b");
+        progress.NodeStarted("b", ["kubelet"]);
         using var text = new MemoryStream();
 
         await progress.Registry.CollectAndExportAsTextAsync(text);

@@ -142,7 +142,7 @@ internal sealed class TestNode : IAsyncDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await AgentCtlApp.RunAsync(["--socket", Socket, .. args], output, error, CancellationToken.None);
+        var code = await AgentCtlApp.RunAsync([.. args, "--socket", Socket], output, error, CancellationToken.None);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 

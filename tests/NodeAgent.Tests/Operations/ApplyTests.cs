@@ -35,7 +35,7 @@ public sealed class ApplyTests
 
         var after = await HealthyStatusAsync(node, "kubelet");
         Assert.NotEqual(before.MainPid, after.MainPid);
-        Assert.Equal(after.MainPid, long.Parse(op.GetProperty("newMainPid").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(after.MainPid, op.GetProperty("newMainPid").GetInt64());
         Assert.Equal("v1.17.0", after.Version);
 
         var journal = JsonDocument.Parse(File.ReadAllText(Path.Combine(node.StateDir, "journal", "up-1.json")));
@@ -52,7 +52,7 @@ public sealed class ApplyTests
         var broken = await node.StageAsync("kubelet-v1.17.1-broken");
 
         var result = await node.CtlAsync("apply", "kubelet", "--id", "bad-1", "--version", "v1.17.1", "--marker",
-            "--health-timeout", "3", "--file", $"binary={broken}");
+            "--health-timeout", "3s", "--file", $"binary={broken}");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("rolled-back", result.Out, StringComparison.Ordinal);
@@ -186,7 +186,7 @@ public sealed class ApplyTests
         var broken = await node.StageAsync("kubelet-v1.17.1-broken");
         var flags = await node.StageAsync("kubelet-flags-v1.17.conf");
 
-        var result = await node.CtlAsync("apply", "kubelet", "--id", "new-file-1", "--version", "v1.17.1", "--health-timeout", "2",
+        var result = await node.CtlAsync("apply", "kubelet", "--id", "new-file-1", "--version", "v1.17.1", "--health-timeout", "2s",
             "--file", $"binary={broken}", "--file", $"flags={flags}", "-o", "json");
 
         Assert.Equal(1, result.ExitCode);
@@ -232,7 +232,7 @@ public sealed class ApplyTests
         await node.StartAgentAsync();
         var broken = await node.StageAsync("kubelet-v1.17.1-broken");
 
-        var result = await node.CtlAsync("apply", "kubelet", "--id", "worse-1", "--version", "v1.17.1", "--health-timeout", "2", "--file", $"binary={broken}");
+        var result = await node.CtlAsync("apply", "kubelet", "--id", "worse-1", "--version", "v1.17.1", "--health-timeout", "2s", "--file", $"binary={broken}");
         var status = await node.CtlAsync("status");
 
         Assert.Equal(7, result.ExitCode);

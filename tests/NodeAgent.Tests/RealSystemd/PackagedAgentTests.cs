@@ -28,6 +28,20 @@ public sealed class PackagedAgentTests(PackagedAgentFixture fixture) : IClassFix
     }
 
     [SkippableFact]
+    public async Task Package_ShellCompletion_InstalledWhereBashFindsIt()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+
+        var completed = await Container.RunAsync("bash", "--norc", "-c",
+            "source /usr/share/bash-completion/completions/agentctl; COMP_WORDS=(agentctl marker s); COMP_CWORD=2; _agentctl; echo \"${COMPREPLY[*]}\"");
+        var zsh = await Container.RunAsync("head", "-n", "1", "/usr/share/zsh/vendor-completions/_agentctl");
+
+        Assert.True(completed.ExitCode == 0, completed.ToString());
+        Assert.Equal("show", completed.Out.Trim());
+        Assert.Equal("#compdef agentctl", zsh.Out.Trim());
+    }
+
+    [SkippableFact]
     public async Task Apply_ThroughSystemd_RestartsTheKubeletUnit_AndJournaldHasItsStructuredEntries()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
@@ -63,7 +77,7 @@ public sealed class PackagedAgentTests(PackagedAgentFixture fixture) : IClassFix
         await WaitForKubeletHealthyAsync();
         var before = await Container.MustAsync("sha256sum", PackagedAgentFixture.KubeletBinary);
 
-        var apply = await fixture.AgentctlAsync("apply", "kubelet", "--id", "sd-crash-1", "--version", "v1.17.0", "--health-timeout", "8",
+        var apply = await fixture.AgentctlAsync("apply", "kubelet", "--id", "sd-crash-1", "--version", "v1.17.0", "--health-timeout", "8s",
             "--file", $"binary={SystemdContainer.ExchangeInside}/kubelet-v1.17.0-crashes");
 
         Assert.True(apply.ExitCode == 1, apply.ToString());
