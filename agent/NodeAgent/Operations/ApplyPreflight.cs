@@ -15,6 +15,9 @@ namespace NodeAgent.Operations;
 /// </summary>
 internal sealed class ApplyPreflight(IServiceManager services, ArtifactStore store, AgentPaths paths, ComponentCatalog catalog, ComponentProber prober)
 {
+    /// <summary>A marker is a few hundred bytes; a file system with less than this free is treated as full.</summary>
+    private const long MarkerRoom = 64 * 1024;
+
     /// <summary>Checks <paramref name="files"/> (those the operation will change) and returns the links the swap must replace.</summary>
     public async Task<List<LinkRecord>> CheckAsync(OperationRecord op, CatalogComponent component, IReadOnlyList<FileRecord> files, CancellationToken cancellationToken)
     {
@@ -27,8 +30,22 @@ internal sealed class ApplyPreflight(IServiceManager services, ArtifactStore sto
             ? CheckLinksUnchanged(op.Links)
             : await LinkPlanner.PlanAsync(catalog, component, files, await prober.ReadVersionAsync(component, cancellationToken), op.ToVersion!, cancellationToken);
         EnsureSpaceBesideTargets(files, links);
+        EnsureSpaceForMarker(op, component);
         await EnsureSpaceForOldFilesAsync(files, cancellationToken);
         return links;
+    }
+
+    private static void EnsureSpaceForMarker(OperationRecord op, CatalogComponent component)
+    {
+        if (op.Marker is { Write: true } && component.Marker is { } marker)
+        {
+            var directory = ExistingAncestor(Path.GetDirectoryName(marker.Path)!);
+            var free = DurableFile.FreeBytes(directory);
+            if (free < MarkerRoom)
+            {
+                throw new AgentException(AgentErrorKind.ResourceExhausted, $"not enough disk for the marker {marker.Path}: {free} bytes free in {directory}, {MarkerRoom} wanted; nothing was changed");
+            }
+        }
     }
 
     /// <summary>A rollback swaps its links back only if they still point where the apply left them.</summary>

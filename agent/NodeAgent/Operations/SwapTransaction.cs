@@ -96,8 +96,9 @@ internal sealed partial class SwapTransaction(
     }
 
     /// <summary>
-    /// Crash recovery for an apply or rollback found unfinished at start: undo it if the swap had not begun or
-    /// was cut in half, otherwise carry on from the journaled step.
+    /// Crash recovery for an apply or rollback found unfinished at start: undo it if the swap had not begun; an apply
+    /// cut in half by the crash is rolled back, an explicit rollback cut in half is finished (its purpose is to get
+    /// back to the old version, and every file of it is already written); otherwise carry on from the journaled step.
     /// </summary>
     public async Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken)
     {
@@ -116,7 +117,7 @@ internal sealed partial class SwapTransaction(
         {
             Abort(op, component, "the agent stopped before the swap began (crash or restart); nothing was changed");
         }
-        else if (op.Step == OpStep.Swapping)
+        else if (op.Step == OpStep.Swapping && op.Kind == OpKind.Apply)
         {
             await RollBackAsync(op, component, "the agent stopped in the middle of the swap", cancellationToken);
         }
