@@ -23,7 +23,8 @@ public sealed class LinkLayoutTests
         Assert.Equal((UnixFileMode)Convert.ToInt32("755", 8), File.GetUnixFileMode(node.VersionedPlace("v1.17.0")));
         Assert.Equal(original.Binary, File.ReadAllBytes(node.VersionedPlace("v1.10.11")));
         Assert.Equal(File.ReadAllBytes(node.Artifact("kubelet-config-v1.17.json")), File.ReadAllBytes(node.KubeletConfig));
-        Assert.Contains($"link {node.KubeletBinary}: {node.VersionedPlace("v1.10.11")} -> {node.VersionedPlace("v1.17.0")}", result.Out, StringComparison.Ordinal);
+        var swapped = (await node.Client.GetOperationAsync(new GetOperationRequest { OperationId = "link-up-1" })).Operation.Events.Single(e => e.Step == "swapped");
+        Assert.Contains($"link {node.KubeletBinary}: {node.VersionedPlace("v1.10.11")} -> {node.VersionedPlace("v1.17.0")}", swapped.Message, StringComparison.Ordinal);
         Assert.Equal("v1.17.0", (await ApplyTests.HealthyStatusAsync(node, "kubelet")).Version);
         node.Logs.AssertNoErrors();
     }
