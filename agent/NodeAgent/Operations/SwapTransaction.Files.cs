@@ -34,6 +34,7 @@ internal sealed partial class SwapTransaction
             foreach (var file in files.Where(f => f.NewDigest is not null))
             {
                 await WriteVerifiedAsync(LinkSwap.StagingPathOf(link, file.Path), file.NewDigest!, file.Mode, cancellationToken);
+                failpoints.Hit(Failpoints.SwapAfterWriteFile);
             }
 
             LinkSwap.CommitPlace(link);
