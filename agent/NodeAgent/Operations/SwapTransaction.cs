@@ -124,7 +124,8 @@ internal sealed partial class SwapTransaction(
         else
         {
             // In the stability window (Healthy) the main PID must not change: a process gone during the outage fails the window.
-            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Stable)
+            // A journal from an agent without the window (Healthy, no StableUntil) meant "healthy, checks pending".
+            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Stable || op.Step == OpStep.Healthy && op.StableUntil is null)
             {
                 await EnsureRunningAfterCrashAsync(op, component, cancellationToken);
             }
@@ -287,7 +288,7 @@ internal sealed partial class SwapTransaction(
 
         if (op.Step == OpStep.Healthy)
         {
-            if (await stability.WatchAsync(component, op.ToVersion, op.NewMainPid, op.StableUntil!.Value, cancellationToken) is { } problem)
+            if (op.StableUntil is { } until && await stability.WatchAsync(component, op.ToVersion, op.NewMainPid, until, cancellationToken) is { } problem)
             {
                 await RollBackAsync(op, component, $"{op.ToVersion} became healthy but did not stay healthy through the stability window ({component.HealthStable.TotalSeconds} s): {problem}", cancellationToken);
                 return;

@@ -13,7 +13,7 @@ namespace NodeAgent.Tests.RealSystemd;
 public sealed class UnitPreflightFixture : IAsyncLifetime
 {
     /// <summary>The components of the catalog: each test owns one, so their unit states never mix.</summary>
-    public static readonly IReadOnlyList<(string Component, int Port)> Components = [("masked", 10251), ("running-masked", 10252), ("missing", 10253)];
+    public static readonly IReadOnlyList<(string Component, int Port)> Components = [("masked", 10251), ("running-masked", 10252), ("missing", 10253), ("late-masked", 10254)];
 
     internal SystemdContainer? Container { get; private set; }
 
@@ -69,6 +69,8 @@ public sealed class UnitPreflightFixture : IAsyncLifetime
             serviceManager: systemd
             listeners:
               unixSocket: {SystemdContainer.ExchangeInside}/agent.sock
+            testing:
+              allowFailpoints: true
             health:
               probeIntervalSeconds: 1
               defaultTimeoutSeconds: 20
@@ -76,9 +78,18 @@ public sealed class UnitPreflightFixture : IAsyncLifetime
             {catalog}
             """);
         await Container.MustAsync("systemctl", "daemon-reload");
-        await Container.MustAsync("systemctl", "start", Unit("masked"), Unit("running-masked"));
-        await Container.MustAsync("systemd-run", "--unit=na-agent", "--property=Type=simple",
-            StandIn.DotnetHost, Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"), "--config", $"{SystemdContainer.ExchangeInside}/agent.yaml");
+        await Container.MustAsync("systemctl", "start", Unit("masked"), Unit("running-masked"), Unit("late-masked"));
+        await StartAgentAsync();
+    }
+
+    /// <summary>(Re)starts the agent as the transient unit na-agent, with failpoints armed if given, and waits until it answers.</summary>
+    internal async Task StartAgentAsync(string? failpoints = null)
+    {
+        await Container!.RunAsync("systemctl", "stop", "na-agent.service");
+        await Container.RunAsync("systemctl", "reset-failed", "na-agent.service");
+        string[] environment = failpoints is null ? [] : [$"--setenv=NODEAGENT_FAILPOINTS={failpoints}"];
+        await Container.MustAsync(["systemd-run", "--unit=na-agent", "--property=Type=simple", .. environment,
+            StandIn.DotnetHost, Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"), "--config", $"{SystemdContainer.ExchangeInside}/agent.yaml"]);
         await Eventually.TrueAsync(AnswersAsync, TimeSpan.FromSeconds(60), "the agent in the container to answer on its socket");
     }
 

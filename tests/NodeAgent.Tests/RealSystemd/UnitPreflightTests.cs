@@ -1,5 +1,6 @@
 using Grpc.Core;
 using NodeAgent.Contracts.V1;
+using NodeAgent.Testing;
 using NodeAgent.Tests.Infrastructure;
 
 namespace NodeAgent.Tests.RealSystemd;
@@ -58,6 +59,39 @@ public sealed class UnitPreflightTests(UnitPreflightFixture fixture) : IClassFix
         Assert.Equal(pid, await fixture.Container.PropertyAsync(unit, "MainPID"));
         Assert.Equal("active", await fixture.Container.PropertyAsync(unit, "ActiveState"));
         await AssertNothingChangedAsync("running-masked", "pf-running");
+    }
+
+    [SkippableFact]
+    public async Task Apply_UnitMaskedAfterTheSwapWhileTheOldProcessRuns_RolledBackWithTheOldProcessKeptNotRollbackFailed()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var unit = UnitPreflightFixture.Unit("late-masked");
+        var pid = await fixture.Container!.PropertyAsync(unit, "MainPID");
+        var digest = TestNode.Digest(fixture.Artifact);
+        Assert.Equal(0, (await fixture.CtlAsync("stage", fixture.Artifact)).ExitCode);
+        await fixture.StartAgentAsync($"{Failpoints.SwapAfterReload}=kill");
+        await fixture.Client().ApplyAsync(new ApplyRequest
+        {
+            OperationId = "pf-late",
+            Component = "late-masked",
+            TargetVersion = "v1.17.0",
+            Files = { new TargetFile { Role = "binary", Sha256 = digest } },
+        });
+        await Eventually.TrueAsync(
+            async () => (await fixture.Container.RunAsync("systemctl", "is-active", "na-agent.service")).Out.Trim() != "active",
+            TimeSpan.FromSeconds(60),
+            "the agent to die at the failpoint after the swap");
+        Assert.Equal(digest, TestNode.Digest(fixture.BinaryOutside("late-masked")));
+        await fixture.Container.MustAsync("systemctl", "mask", unit);
+
+        await fixture.StartAgentAsync();
+        var op = (await fixture.Client().GetOperationAsync(new GetOperationRequest { OperationId = "pf-late" })).Operation;
+
+        Assert.Equal(OperationState.RolledBack, op.State);
+        Assert.Contains($"kept running its old process (main pid {pid}) throughout", op.Message, StringComparison.Ordinal);
+        Assert.Contains("--reported-version v1.10.11", await File.ReadAllTextAsync(fixture.BinaryOutside("late-masked")), StringComparison.Ordinal);
+        Assert.Equal(pid, await fixture.Container.PropertyAsync(unit, "MainPID"));
+        Assert.DoesNotContain("NEEDS ATTENTION", (await fixture.CtlAsync("status")).Out, StringComparison.Ordinal);
     }
 
     private Task<CliResult> ApplyAsync(string component, string id) =>
