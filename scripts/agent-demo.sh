@@ -51,6 +51,7 @@ components:
       - { role: binary, path: $demo/node/usr/local/bin/kubelet, mode: "0755" }
       - { role: config, path: $demo/node/etc/kubernetes/kubelet.json, mode: "0644" }
     healthUrl: http://127.0.0.1:$port_kubelet/healthz
+    healthStableSeconds: 3     # healthy for 3 s with the same main PID before an apply succeeds (default 10)
     processArgs: ["--config", "$demo/node/etc/kubernetes/kubelet.json"]
     marker: { path: $demo/node/var/lib/kubelet/nodeagent-upgrade-marker.json, format: json }
   - name: kube-proxy
@@ -59,13 +60,15 @@ components:
       - { role: binary, path: $demo/node/usr/local/bin/kube-proxy, mode: "0755" }
       - { role: config, path: $demo/node/etc/kubernetes/kube-proxy.json, mode: "0644" }
     healthUrl: http://127.0.0.1:$port_proxy/healthz
+    healthStableSeconds: 3
     processArgs: ["--config", "$demo/node/etc/kubernetes/kube-proxy.json"]
 YAML
 
 echo "== starting the agent (log: .demo/agent/agent.log)"
 "$agent" --config "$demo/agent.yaml" > "$demo/agent.log" 2>&1 &
 agent_pid=$!
-trap 'kill -TERM $agent_pid 2>/dev/null; wait $agent_pid 2>/dev/null || true' EXIT
+# Stopping the agent leaves its components running (they are the workload): stop them first, then the agent.
+trap '"$ctl" stop kubelet >/dev/null 2>&1; "$ctl" stop kube-proxy >/dev/null 2>&1; kill -TERM $agent_pid 2>/dev/null; wait $agent_pid 2>/dev/null || true' EXIT
 export NODEAGENT_SOCKET="$demo/run/agent.sock"
 for _ in $(seq 1 100); do "$ctl" status >/dev/null 2>&1 && break; sleep 0.2; done
 step() { echo; echo "\$ agentctl $*"; "$ctl" "$@"; }

@@ -104,6 +104,8 @@ internal static partial class AgentApp
         services.AddSingleton<ContainerRuntimeClient>();
         services.AddSingleton<ApplyChecks>();
         services.AddSingleton<SwapTransaction>();
+        services.AddSingleton<ApplyPreflight>();
+        services.AddSingleton<StabilityWatch>();
         services.AddSingleton<ComponentActions>();
         services.AddSingleton<OperationService>();
         services.AddSingleton<ComponentProber>();

@@ -9,6 +9,7 @@ using NodeAgent;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
 using NodeAgent.Health;
+using NodeAgent.Services;
 
 namespace DemoFleet;
 
@@ -104,6 +105,13 @@ public sealed class Fleet : IAsyncDisposable
     {
         foreach (var agent in _agents)
         {
+            // A graceful agent stop leaves its components running (they are the workload): the fleet stops them itself.
+            var services = agent.Services.GetRequiredService<IServiceManager>();
+            foreach (var component in agent.Services.GetRequiredService<ComponentCatalog>().Components)
+            {
+                await services.StopAsync(component.Unit, CancellationToken.None);
+            }
+
             await agent.StopAsync();
             await agent.DisposeAsync();
         }
@@ -166,6 +174,7 @@ public sealed class Fleet : IAsyncDisposable
                         path: {binary}
                         mode: "0755"
                     healthUrl: http://127.0.0.1:{port}/healthz
+                    healthStableSeconds: 1
                     processArgs: ["--config", "{config}"]
 
                 """);

@@ -29,13 +29,22 @@ using var listener = new TcpListener(IPAddress.Loopback, options.Port);
 listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
 listener.Start();
 Console.WriteLine($"stand-in {options.ReportedVersion} serving");
-while (true)
+using var lifetime = options.ExitAfterMs > 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(options.ExitAfterMs), TimeProvider.System) : new CancellationTokenSource();
+try
 {
-    var client = await listener.AcceptTcpClientAsync();
-    _ = Task.Run(() => AnswerAsync(client, options));
+    while (true)
+    {
+        var client = await listener.AcceptTcpClientAsync(lifetime.Token);
+        _ = Task.Run(() => AnswerAsync(client, options));
 
-    // Without a later use the collector could finalize the connections (closing them) while the process runs.
-    GC.KeepAlive(apiConnections);
+        // Without a later use the collector could finalize the connections (closing them) while the process runs.
+        GC.KeepAlive(apiConnections);
+    }
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine($"stand-in {options.ReportedVersion} exits after serving for {options.ExitAfterMs} ms (--exit-after-ms)");
+    return 3;
 }
 
 static async Task AnswerAsync(TcpClient client, StandInOptions options)

@@ -6,7 +6,7 @@ namespace StandInService;
 /// <summary>
 /// How the stand-in behaves. From the command line: --reported-version V (baked into the "binary" script),
 /// --version, --config FILE (JSON: port, startupDelayMs, healthy, healthyWhenFileExists, apiConnections: { endpoint,
-/// count }), --port, --startup-delay-ms, --never-healthy. Later flags win over the config file.
+/// count }), --port, --startup-delay-ms, --never-healthy, --exit-after-ms. Later flags win over the config file.
 /// </summary>
 internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion, int Port, int StartupDelayMs, bool Healthy)
 {
@@ -17,6 +17,9 @@ internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion,
     public string? ApiEndpoint { get; init; }
 
     public int ApiConnectionCount { get; init; }
+
+    /// <summary>When above 0, the process exits (code 3) this long after it starts serving: a build that is healthy for a while, then dies.</summary>
+    public int ExitAfterMs { get; init; }
 
     public static StandInOptions Parse(string[] args)
     {
@@ -31,6 +34,7 @@ internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion,
                 "--port" => options with { Port = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--startup-delay-ms" => options with { StartupDelayMs = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--never-healthy" => options with { Healthy = false },
+                "--exit-after-ms" => options with { ExitAfterMs = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }

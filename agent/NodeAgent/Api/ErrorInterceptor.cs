@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using NodeAgent.Files;
 using NodeAgent.Health;
 using NodeAgent.Operations;
 
@@ -39,6 +40,10 @@ internal sealed partial class ErrorInterceptor(AgentReadiness readiness, ILogger
         catch (AgentException ex)
         {
             throw new RpcException(new Status(ToStatusCode(ex.Kind), ex.Message));
+        }
+        catch (DiskFullException ex)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

@@ -149,7 +149,7 @@ internal sealed class NodeAgentGrpcService(
         return response;
     }
 
-    public override Task<V1.ApplyResponse> Apply(V1.ApplyRequest request, ServerCallContext context)
+    public override async Task<V1.ApplyResponse> Apply(V1.ApplyRequest request, ServerCallContext context)
     {
         releaseKey.Check(request);
         var command = new ApplyCommand(
@@ -162,26 +162,26 @@ internal sealed class NodeAgentGrpcService(
             ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"),
             ProtoMapping.ToTimeSpan(request.ConnectionSoak, "connection_soak"),
             ProtoMapping.Fingerprint(request));
-        return Task.FromResult(new V1.ApplyResponse { Operation = Accepted(operations.Apply(command, Map)) });
+        return new V1.ApplyResponse { Operation = Accepted(await operations.ApplyAsync(command, Map, context.CancellationToken)) };
     }
 
-    public override Task<V1.RollbackResponse> Rollback(V1.RollbackRequest request, ServerCallContext context)
+    public override async Task<V1.RollbackResponse> Rollback(V1.RollbackRequest request, ServerCallContext context)
     {
         var command = new RollbackCommand(request.OperationId, request.Component, request.TargetOperationId, ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"), ProtoMapping.Fingerprint(request));
-        return Task.FromResult(new V1.RollbackResponse { Operation = Accepted(operations.Rollback(command, Map)) });
+        return new V1.RollbackResponse { Operation = Accepted(await operations.RollbackAsync(command, Map, context.CancellationToken)) };
     }
 
-    public override Task<V1.RestartComponentResponse> RestartComponent(V1.RestartComponentRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.RestartComponentResponse { Operation = Action(OpKind.Restart, request, request.OperationId, request.Component, request.HealthTimeout) });
+    public override async Task<V1.RestartComponentResponse> RestartComponent(V1.RestartComponentRequest request, ServerCallContext context) =>
+        new V1.RestartComponentResponse { Operation = await ActionAsync(OpKind.Restart, request, request.OperationId, request.Component, request.HealthTimeout) };
 
-    public override Task<V1.StopComponentResponse> StopComponent(V1.StopComponentRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.StopComponentResponse { Operation = Action(OpKind.Stop, request, request.OperationId, request.Component, null) });
+    public override async Task<V1.StopComponentResponse> StopComponent(V1.StopComponentRequest request, ServerCallContext context) =>
+        new V1.StopComponentResponse { Operation = await ActionAsync(OpKind.Stop, request, request.OperationId, request.Component, null) };
 
-    public override Task<V1.StartComponentResponse> StartComponent(V1.StartComponentRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.StartComponentResponse { Operation = Action(OpKind.Start, request, request.OperationId, request.Component, request.HealthTimeout) });
+    public override async Task<V1.StartComponentResponse> StartComponent(V1.StartComponentRequest request, ServerCallContext context) =>
+        new V1.StartComponentResponse { Operation = await ActionAsync(OpKind.Start, request, request.OperationId, request.Component, request.HealthTimeout) };
 
-    public override Task<V1.BackupResponse> Backup(V1.BackupRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.BackupResponse { Operation = Action(OpKind.Backup, request, request.OperationId, request.Component, null) });
+    public override async Task<V1.BackupResponse> Backup(V1.BackupRequest request, ServerCallContext context) =>
+        new V1.BackupResponse { Operation = await ActionAsync(OpKind.Backup, request, request.OperationId, request.Component, null) };
 
     public override Task<V1.GetOperationResponse> GetOperation(V1.GetOperationRequest request, ServerCallContext context) =>
         Task.FromResult(new V1.GetOperationResponse { Operation = Find(request.OperationId) });
@@ -243,14 +243,14 @@ internal sealed class NodeAgentGrpcService(
         return Task.FromResult(response);
     }
 
-    public override Task<V1.WriteMarkerResponse> WriteMarker(V1.WriteMarkerRequest request, ServerCallContext context)
+    public override async Task<V1.WriteMarkerResponse> WriteMarker(V1.WriteMarkerRequest request, ServerCallContext context)
     {
         var command = new WriteMarkerCommand(request.OperationId, request.Component, request.OldVersion, request.TargetVersion, ProtoMapping.Fingerprint(request));
-        return Task.FromResult(new V1.WriteMarkerResponse { Operation = Accepted(operations.WriteMarker(command, Map)) });
+        return new V1.WriteMarkerResponse { Operation = Accepted(await operations.WriteMarkerAsync(command, Map)) };
     }
 
-    public override Task<V1.ClearMarkerResponse> ClearMarker(V1.ClearMarkerRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.ClearMarkerResponse { Operation = Action(OpKind.ClearMarker, request, request.OperationId, request.Component, null) });
+    public override async Task<V1.ClearMarkerResponse> ClearMarker(V1.ClearMarkerRequest request, ServerCallContext context) =>
+        new V1.ClearMarkerResponse { Operation = await ActionAsync(OpKind.ClearMarker, request, request.OperationId, request.Component, null) };
 
     public override Task<V1.ListAuditEntriesResponse> ListAuditEntries(V1.ListAuditEntriesRequest request, ServerCallContext context)
     {
@@ -264,8 +264,8 @@ internal sealed class NodeAgentGrpcService(
         return Task.FromResult(response);
     }
 
-    private V1.Operation Action(OpKind kind, IMessage request, string operationId, string component, Duration? timeout) =>
-        Accepted(operations.RunAction(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout, "health_timeout"), ProtoMapping.Fingerprint(request)), Map));
+    private async Task<V1.Operation> ActionAsync(OpKind kind, IMessage request, string operationId, string component, Duration? timeout) =>
+        Accepted(await operations.RunActionAsync(new ComponentCommand(kind, operationId, component, ProtoMapping.ToTimeSpan(timeout, "health_timeout"), ProtoMapping.Fingerprint(request)), Map));
 
     private static V1.Operation Map(OperationRecord record) => ProtoMapping.ToProto(record);
 

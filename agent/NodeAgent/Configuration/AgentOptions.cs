@@ -195,6 +195,12 @@ internal sealed class ComponentOptions
 
     public VersionProbeOptions Version { get; set; } = new();
 
+    /// <summary>
+    /// After its first healthy answer, an applied version must stay healthy with the same main PID this long before
+    /// the apply succeeds; a crash or restart inside the window rolls it back. 0 turns the window off.
+    /// </summary>
+    public double HealthStableSeconds { get; set; } = 10;
+
     public MarkerOptions? Marker { get; set; }
 
     /// <summary>Arguments of the component's binary when the process manager runs it.</summary>

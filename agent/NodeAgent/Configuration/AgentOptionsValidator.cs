@@ -260,6 +260,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
 
             CheckPattern(errors, key, component.Version.Pattern);
+            if (component.HealthStableSeconds is < 0 or > 3600 || double.IsNaN(component.HealthStableSeconds))
+            {
+                errors.Add($"{key}:HealthStableSeconds: must be between 0 (off) and 3600, not {component.HealthStableSeconds}");
+            }
+
             if (component.Marker is { } marker)
             {
                 if (CheckAbsolute(errors, $"{key}:Marker:Path", marker.Path) && !paths.Add(Path.GetFullPath(marker.Path)))

@@ -30,7 +30,8 @@ internal sealed record CatalogComponent(
     MarkerSpec? Marker,
     IReadOnlyList<string> ProcessArgs,
     bool CheckContainers,
-    bool CountConnections)
+    bool CountConnections,
+    TimeSpan HealthStable)
 {
     public CatalogFile Binary => Files.First(f => f.Role == ComponentFileRoles.Binary);
 
@@ -62,7 +63,8 @@ internal sealed class ComponentCatalog
         c.Marker is null ? null : new MarkerSpec(c.Marker.Path, c.Marker.Format),
         c.ProcessArgs,
         c.CheckContainers,
-        c.CountConnections);
+        c.CountConnections,
+        TimeSpan.FromSeconds(c.HealthStableSeconds));
 
     private static UnixFileMode ModeOf(ComponentFileOptions file)
     {

@@ -36,6 +36,11 @@ internal static class DurableFile
 
             File.Move(temp, path, overwrite: true);
         }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            File.Delete(temp);
+            throw Full(path, ex);
+        }
         catch
         {
             File.Delete(temp);
@@ -49,11 +54,17 @@ internal static class DurableFile
     public static async Task CopyDurableAsync(string source, string destination, UnixFileMode mode, CancellationToken cancellationToken)
     {
         File.Delete(destination);
-        await using (var input = OpenRead(source))
-        await using (var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        try
         {
+            await using var input = OpenRead(source);
+            await using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
             await input.CopyToAsync(output, BufferSize, cancellationToken);
             output.Flush(flushToDisk: true);
+        }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            File.Delete(destination);
+            throw Full(destination, ex);
         }
 
         File.SetUnixFileMode(destination, mode);
@@ -90,5 +101,9 @@ internal static class DurableFile
     }
 
     /// <summary>True for the errors a full disk or quota raises (ENOSPC, EDQUOT).</summary>
-    public static bool IsDiskFull(IOException exception) => (exception.HResult & 0xFFFF) is 28 or 122 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+    public static bool IsDiskFull(IOException exception) => exception is DiskFullException || (exception.HResult & 0xFFFF) is 28 or 122 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The disk-full error for a write to <paramref name="path"/>, with the free bytes of its file system.</summary>
+    public static DiskFullException Full(string path, IOException cause) =>
+        cause as DiskFullException ?? new DiskFullException(path, Libc.AvailableBytes(Path.GetDirectoryName(path) ?? path), cause);
 }

@@ -70,6 +70,10 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Link(string existing, string link);
 
+    /// <summary>rename(2): replaces <paramref name="to"/> itself even when it is a symlink to a directory.</summary>
+    [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Rename(string from, string to);
+
     private static FileStatus? Statx(int dirfd, string path, int flags)
     {
         Span<byte> buffer = stackalloc byte[StatxSize];

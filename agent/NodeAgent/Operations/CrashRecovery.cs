@@ -64,13 +64,8 @@ internal sealed partial class CrashRecovery(
         LogReady(records.Count, unfinished.Count);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (services is ProcessServiceManager processes)
-        {
-            await processes.StopAllAsync(cancellationToken);
-        }
-    }
+    /// <summary>A graceful stop leaves every component running: the next agent adopts them (see ProcessServiceManager).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>With every operation terminal, no staging or temp file beside a catalog file is still wanted.</summary>
     private void RemoveLeftovers()

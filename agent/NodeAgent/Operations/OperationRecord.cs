@@ -25,7 +25,8 @@ internal enum OpState
 
 /// <summary>
 /// Journaled steps, in order. A recorded step means it is done, except <see cref="Swapping"/>,
-/// <see cref="Restarting"/> and <see cref="RollingBack"/>, which mean "begun, may be partly done".
+/// <see cref="Restarting"/> and <see cref="RollingBack"/>, which mean "begun, may be partly done", and
+/// <see cref="Healthy"/>, which means "first healthy answer seen, stability window running until StableUntil".
 /// </summary>
 internal enum OpStep
 {
@@ -40,6 +41,7 @@ internal enum OpStep
     Restarting,
     Restarted,
     Healthy,
+    Stable,
     RollingBack,
     Restored,
     Done,
@@ -114,6 +116,9 @@ internal sealed class OperationRecord
 
     public List<FileRecord> Files { get; set; } = [];
 
+    /// <summary>Symlinks of the operator's layout that the swap replaces (empty for plain paths); see <see cref="LinkRecord"/>.</summary>
+    public List<LinkRecord> Links { get; set; } = [];
+
     public long OldMainPid { get; set; }
 
     public long NewMainPid { get; set; }
@@ -125,6 +130,9 @@ internal sealed class OperationRecord
 
     /// <summary>When health checking gives up; fixed when the restart is done, so that recovery keeps the same deadline.</summary>
     public DateTimeOffset? HealthDeadline { get; set; }
+
+    /// <summary>End of the stability window, fixed when the first healthy answer is journaled; recovery resumes to it.</summary>
+    public DateTimeOffset? StableUntil { get; set; }
 
     public MarkerRecord? Marker { get; set; }
 

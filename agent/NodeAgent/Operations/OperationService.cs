@@ -15,6 +15,7 @@ internal sealed class OperationService(
     ComponentCatalog catalog,
     ArtifactStore store,
     SwapTransaction swap,
+    ApplyPreflight preflight,
     ComponentActions actions,
     AgentOptions options,
     OperationEscalation escalation,
@@ -23,7 +24,7 @@ internal sealed class OperationService(
     private static readonly TimeSpan MaxHealthTimeout = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan MaxConnectionSoak = TimeSpan.FromMinutes(10);
 
-    public (T Operation, bool Existing) Apply<T>(ApplyCommand command, Func<OperationRecord, T> map)
+    public async Task<(T Operation, bool Existing)> ApplyAsync<T>(ApplyCommand command, Func<OperationRecord, T> map, CancellationToken cancellationToken)
     {
         var component = CheckCommon(command.OperationId, command.Component);
         if (command.Files.Count == 0)
@@ -76,7 +77,7 @@ internal sealed class OperationService(
             candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.MarkerOldVersion) ? null : command.MarkerOldVersion };
         }
 
-        return Submit(candidate, map, () =>
+        return await SubmitAsync(candidate, map, async () =>
         {
             if (command.WriteMarker && component.Marker is null)
             {
@@ -87,10 +88,12 @@ internal sealed class OperationService(
             {
                 throw new AgentException(AgentErrorKind.NotFound, $"blob {file.Digest} for {file.Role} is not staged on this node; stage it first");
             }
+
+            await preflight.CheckAsync(candidate, component, candidate.Files, cancellationToken);
         });
     }
 
-    public (T Operation, bool Existing) Rollback<T>(RollbackCommand command, Func<OperationRecord, T> map)
+    public async Task<(T Operation, bool Existing)> RollbackAsync<T>(RollbackCommand command, Func<OperationRecord, T> map, CancellationToken cancellationToken)
     {
         var component = CheckCommon(command.OperationId, command.Component);
         if (command.TargetOperationId is { Length: > 0 } && InputRules.CheckOperationId(command.TargetOperationId) is { } problem)
@@ -99,33 +102,52 @@ internal sealed class OperationService(
         }
 
         var candidate = NewRecord(OpKind.Rollback, command.OperationId, component, command.Fingerprint, CheckTimeout(command.HealthTimeout));
-        return Submit(candidate, map, () =>
+        return await SubmitAsync(candidate, map, async () =>
         {
             var target = FindRollbackTarget(component.Name, command.TargetOperationId);
             candidate.RollsBack = target.Id;
             candidate.ToVersion = target.FromVersion;
             candidate.Files = target.Files.Select(f => new FileRecord { Role = f.Role, Path = f.Path, NewDigest = f.OldDigest, Mode = f.Mode, IsUnit = f.IsUnit }).ToList();
+            candidate.Links = target.Links.Select(Reversed).ToList();
             foreach (var digest in candidate.Files.Select(f => f.NewDigest).OfType<string>().Where(d => !store.Contains(d)))
             {
                 throw new AgentException(AgentErrorKind.FailedPrecondition, $"the old content {digest} of operation {target.Id} is no longer in the store; roll back by applying the old artifacts");
             }
+
+            await preflight.CheckAsync(candidate, component, candidate.Files, cancellationToken);
         });
     }
 
-    public (T Operation, bool Existing) RunAction<T>(ComponentCommand command, Func<OperationRecord, T> map)
+    /// <summary>
+    /// An explicit rollback puts each link back to the exact target string it had before the apply. The old place is
+    /// still there (an apply never writes into it), so nothing is created; the new version's place stays for reuse.
+    /// </summary>
+    private static LinkRecord Reversed(LinkRecord applied) => new()
+    {
+        LinkPath = applied.LinkPath,
+        IsDirectory = applied.IsDirectory,
+        OldTarget = applied.NewTarget,
+        NewTarget = applied.OldTarget,
+        NewPlace = LinkPlanner.Resolve(applied.LinkPath, applied.OldTarget),
+        CreatedPlace = false,
+    };
+
+    public Task<(T Operation, bool Existing)> RunActionAsync<T>(ComponentCommand command, Func<OperationRecord, T> map)
     {
         var component = CheckCommon(command.OperationId, command.Component);
         var candidate = NewRecord(command.Kind, command.OperationId, component, command.Fingerprint, CheckTimeout(command.HealthTimeout));
-        return Submit(candidate, map, () =>
+        return SubmitAsync(candidate, map, () =>
         {
             if (command.Kind == OpKind.ClearMarker && component.Marker is null)
             {
                 throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
             }
+
+            return Task.CompletedTask;
         });
     }
 
-    public (T Operation, bool Existing) WriteMarker<T>(WriteMarkerCommand command, Func<OperationRecord, T> map)
+    public Task<(T Operation, bool Existing)> WriteMarkerAsync<T>(WriteMarkerCommand command, Func<OperationRecord, T> map)
     {
         var component = CheckCommon(command.OperationId, command.Component);
         if (InputRules.CheckVersion(command.TargetVersion) is { } problem)
@@ -141,12 +163,14 @@ internal sealed class OperationService(
         var candidate = NewRecord(OpKind.WriteMarker, command.OperationId, component, command.Fingerprint, TimeSpan.Zero);
         candidate.ToVersion = command.TargetVersion;
         candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.OldVersion) ? null : command.OldVersion };
-        return Submit(candidate, map, () =>
+        return SubmitAsync(candidate, map, () =>
         {
             if (component.Marker is null)
             {
                 throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
             }
+
+            return Task.CompletedTask;
         });
     }
 
@@ -154,7 +178,7 @@ internal sealed class OperationService(
     public Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken) =>
         op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RecoverAsync(op, cancellationToken) : actions.RecoverAsync(op, cancellationToken);
 
-    private (T Operation, bool Existing) Submit<T>(OperationRecord candidate, Func<OperationRecord, T> map, Action checkState)
+    private async Task<(T Operation, bool Existing)> SubmitAsync<T>(OperationRecord candidate, Func<OperationRecord, T> map, Func<Task> checkState)
     {
         if (journal.IsQuarantined(candidate.Id))
         {
@@ -164,7 +188,7 @@ internal sealed class OperationService(
         var existing = registry.Read(candidate.Id, r => r);
         if (existing is null)
         {
-            checkState();
+            await checkState();
         }
 
         var (snapshot, wasExisting) = registry.Begin(candidate, map);

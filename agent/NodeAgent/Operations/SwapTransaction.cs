@@ -23,6 +23,8 @@ internal sealed partial class SwapTransaction(
     ComponentProber prober,
     OperationFinisher finisher,
     ApplyChecks checks,
+    ApplyPreflight preflight,
+    StabilityWatch stability,
     Failpoints failpoints,
     TimeProvider time,
     ILogger<SwapTransaction> logger)
@@ -59,9 +61,10 @@ internal sealed partial class SwapTransaction(
             if (op.Step is OpStep.MarkerWritten or OpStep.Swapping)
             {
                 registry.Update(op.Id, OpStep.Swapping, "swapping files");
-                SwapFiles(op.Files, f => f.NewDigest, Failpoints.SwapAfterRename);
+                SwapFiles(op, f => f.NewDigest, Failpoints.SwapAfterRename);
+                SwapLinks(op.Links, l => l.NewTarget, Failpoints.SwapAfterLinkRename);
                 failpoints.Hit(Failpoints.SwapAfterDirectorySync);
-                registry.Update(op.Id, OpStep.Swapped, $"swapped {op.Files.Count} file(s): {Describe(op.Files)}");
+                registry.Update(op.Id, OpStep.Swapped, $"swapped {op.Files.Count} file(s): {Describe(op)}");
             }
 
             if (op.Step == OpStep.Swapped)
@@ -76,7 +79,7 @@ internal sealed partial class SwapTransaction(
                 await RestartAsync(op, component, cancellationToken);
             }
 
-            if (op.Step is OpStep.Restarted or OpStep.Healthy)
+            if (op.Step is OpStep.Restarted or OpStep.Healthy or OpStep.Stable)
             {
                 await ConfirmHealthyAsync(op, component, cancellationToken);
             }
@@ -93,8 +96,9 @@ internal sealed partial class SwapTransaction(
     }
 
     /// <summary>
-    /// Crash recovery for an apply or rollback found unfinished at start: undo it if the swap had not begun or
-    /// was cut in half, otherwise carry on from the journaled step.
+    /// Crash recovery for an apply or rollback found unfinished at start: undo it if the swap had not begun; an apply
+    /// cut in half by the crash is rolled back, an explicit rollback cut in half is finished (its purpose is to get
+    /// back to the old version, and every file of it is already written); otherwise carry on from the journaled step.
     /// </summary>
     public async Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken)
     {
@@ -105,17 +109,23 @@ internal sealed partial class SwapTransaction(
             return;
         }
 
-        if (op.Step < OpStep.Swapping)
+        if (op.Links.Select(l => LinkPlanner.Check(l, component)).FirstOrDefault(p => p is not null) is { } mismatch)
+        {
+            finisher.Finish(op, OpState.RollbackFailed, $"the journal does not match the catalog ({mismatch}); nothing was done, check {component.Name}'s files by hand");
+        }
+        else if (op.Step < OpStep.Swapping)
         {
             Abort(op, component, "the agent stopped before the swap began (crash or restart); nothing was changed");
         }
-        else if (op.Step == OpStep.Swapping)
+        else if (op.Step == OpStep.Swapping && op.Kind == OpKind.Apply)
         {
             await RollBackAsync(op, component, "the agent stopped in the middle of the swap", cancellationToken);
         }
         else
         {
-            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Healthy)
+            // In the stability window (Healthy) the main PID must not change: a process gone during the outage fails the window.
+            // A journal from an agent without the window (Healthy, no StableUntil) meant "healthy, checks pending".
+            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Stable || op.Step == OpStep.Healthy && op.StableUntil is null)
             {
                 await EnsureRunningAfterCrashAsync(op, component, cancellationToken);
             }
@@ -183,8 +193,9 @@ internal sealed partial class SwapTransaction(
             marker.PreviousContentBase64 = marker.PreviouslyPresent ? Convert.ToBase64String(File.ReadAllBytes(component.Marker.Path)) : null;
         }
 
-        EnsureSpaceBesideTargets(changing);
-        registry.Update(op.Id, OpStep.Prepared, $"prepared: {changing.Count} file(s) to change, blobs verified", r =>
+        var links = await preflight.CheckAsync(op, component, changing, cancellationToken);
+        var linked = links.Count == 0 ? "" : $"; link(s) to swap: {string.Join(", ", links.Select(l => $"{l.LinkPath} -> {l.NewTarget}"))}";
+        registry.Update(op.Id, OpStep.Prepared, $"prepared: {changing.Count} file(s) to change, blobs verified{linked}", r =>
         {
             foreach (var file in changing)
             {
@@ -192,23 +203,11 @@ internal sealed partial class SwapTransaction(
             }
 
             r.Files = changing;
+            r.Links = links;
             r.FromVersion ??= fromVersion;
             r.Changed = true;
         });
         return true;
-    }
-
-    private void EnsureSpaceBesideTargets(IEnumerable<FileRecord> files)
-    {
-        foreach (var group in files.Where(f => f.NewDigest is not null).GroupBy(f => ExistingAncestor(Path.GetDirectoryName(f.Path)!)))
-        {
-            var needed = group.Sum(f => new FileInfo(store.BlobPath(f.NewDigest!)).Length);
-            var free = DurableFile.FreeBytes(group.Key);
-            if (free < needed)
-            {
-                throw new AgentException(AgentErrorKind.ResourceExhausted, $"not enough disk beside the targets in {group.Key}: {needed} bytes needed, {free} free; nothing was changed");
-            }
-        }
     }
 
     private async Task BackUpAsync(OperationRecord op, CancellationToken cancellationToken)
@@ -221,30 +220,6 @@ internal sealed partial class SwapTransaction(
         registry.Update(op.Id, OpStep.BackedUp, "old files kept in the store");
     }
 
-    private async Task WriteNewFilesAsync(OperationRecord op, CancellationToken cancellationToken)
-    {
-        foreach (var file in op.Files.Where(f => f.NewDigest is not null))
-        {
-            await WriteBesideAsync(file, file.NewDigest!, cancellationToken);
-            failpoints.Hit(Failpoints.SwapAfterWriteFile);
-        }
-
-        registry.Update(op.Id, OpStep.Written, "new files written beside their targets and verified");
-    }
-
-    private async Task WriteBesideAsync(FileRecord file, string digest, CancellationToken cancellationToken)
-    {
-        var staging = file.Path + DurableFile.NewSuffix;
-        Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!);
-        await DurableFile.CopyDurableAsync(store.BlobPath(digest), staging, (UnixFileMode)file.Mode, cancellationToken);
-        var written = await DurableFile.HashAsync(staging, cancellationToken);
-        if (written != digest)
-        {
-            File.Delete(staging);
-            throw new AgentException(AgentErrorKind.FailedPrecondition, $"the copy of {digest} beside {file.Path} hashes to {written}; the blob or the disk is damaged");
-        }
-    }
-
     private void WriteMarker(OperationRecord op, CatalogComponent component)
     {
         if (op.Marker is { Write: true } marker)
@@ -255,33 +230,6 @@ internal sealed partial class SwapTransaction(
         else
         {
             registry.Update(op.Id, OpStep.MarkerWritten, "no marker requested");
-        }
-    }
-
-    /// <summary>Renames each prepared file over its target (or removes it), then fsyncs every directory touched.</summary>
-    private void SwapFiles(IEnumerable<FileRecord> files, Func<FileRecord, string?> target, string failpoint)
-    {
-        var directories = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in files)
-        {
-            var staging = file.Path + DurableFile.NewSuffix;
-            if (target(file) is null)
-            {
-                File.Delete(staging);
-                File.Delete(file.Path);
-            }
-            else if (File.Exists(staging))
-            {
-                DurableFile.Replace(staging, file.Path);
-            }
-
-            directories.Add(Path.GetDirectoryName(file.Path)!);
-            failpoints.Hit(failpoint);
-        }
-
-        foreach (var directory in directories)
-        {
-            DurableFile.SyncDirectory(directory);
         }
     }
 
@@ -331,7 +279,22 @@ internal sealed partial class SwapTransaction(
                 return;
             }
 
-            registry.Update(op.Id, OpStep.Healthy, $"{component.Name} healthy at {result.Version}");
+            var window = component.HealthStable;
+            registry.Update(op.Id, OpStep.Healthy, window > TimeSpan.Zero
+                ? $"{component.Name} healthy at {result.Version}; it must stay healthy with main pid {op.NewMainPid} for {window.TotalSeconds} s"
+                : $"{component.Name} healthy at {result.Version}; no stability window (healthStableSeconds: 0)", r => r.StableUntil = time.GetUtcNow() + window);
+            failpoints.Hit(Failpoints.SwapDuringStability);
+        }
+
+        if (op.Step == OpStep.Healthy)
+        {
+            if (op.StableUntil is { } until && await stability.WatchAsync(component, op.ToVersion, op.NewMainPid, until, cancellationToken) is { } problem)
+            {
+                await RollBackAsync(op, component, $"{op.ToVersion} became healthy but did not stay healthy through the stability window ({component.HealthStable.TotalSeconds} s): {problem}", cancellationToken);
+                return;
+            }
+
+            registry.Update(op.Id, OpStep.Stable, $"{component.Name} stayed healthy with main pid {op.NewMainPid} through the stability window");
         }
 
         var (containers, connections, summary) = await checks.AfterHealthyAsync(op, component, cancellationToken);
@@ -343,116 +306,18 @@ internal sealed partial class SwapTransaction(
         });
     }
 
-    private async Task FailAsync(OperationRecord op, CatalogComponent component, string reason, CancellationToken cancellationToken)
-    {
-        LogFailed(op.Id, op.Component, op.Step, reason);
-        if (op.Step < OpStep.Swapping)
-        {
-            Abort(op, component, reason);
-        }
-        else if (op.Step < OpStep.RollingBack)
-        {
-            await RollBackAsync(op, component, reason, cancellationToken);
-        }
-        else
-        {
-            finisher.Finish(op, OpState.RollbackFailed, $"{op.Message}; the rollback itself failed: {reason}");
-        }
-    }
-
-    /// <summary>Nothing was renamed yet: remove what was written beside the targets and put the marker back.</summary>
-    private void Abort(OperationRecord op, CatalogComponent component, string reason)
-    {
-        foreach (var file in op.Files)
-        {
-            File.Delete(file.Path + DurableFile.NewSuffix);
-        }
-
-        RestoreMarker(op, component);
-        finisher.Finish(op, OpState.Failed, $"{reason}; nothing was changed");
-    }
-
-    private static void RestoreMarker(OperationRecord op, CatalogComponent component)
-    {
-        // From Written on, the marker may be on disk even if MarkerWritten was never journaled; restoring is idempotent.
-        if (op.Marker is { Write: true } marker && component.Marker is { } spec && op.Step >= OpStep.Written)
-        {
-            MarkerFile.Restore(spec, marker.PreviousContentBase64 is null ? null : Convert.FromBase64String(marker.PreviousContentBase64));
-        }
-    }
-
-    private async Task RollBackAsync(OperationRecord op, CatalogComponent component, string reason, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (op.Step != OpStep.Restored)
-            {
-                registry.Update(op.Id, OpStep.RollingBack, $"rolling back: {reason}", r => r.Message = reason);
-                foreach (var file in op.Files.Where(f => f.OldDigest is not null))
-                {
-                    await WriteBesideAsync(file, file.OldDigest!, cancellationToken);
-                }
-
-                SwapFiles(op.Files, f => f.OldDigest, Failpoints.RollbackAfterRename);
-                RestoreMarker(op, component);
-                await ReloadIfUnitChangedAsync(op, cancellationToken);
-                registry.Update(op.Id, OpStep.Restored, "old files restored");
-                failpoints.Hit(Failpoints.RollbackAfterRestored);
-            }
-
-            if (!op.ServiceTouched)
-            {
-                finisher.Finish(op, OpState.RolledBack, $"{reason}; old files restored, the service was not restarted");
-                return;
-            }
-
-            var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
-            var before = await services.GetStatusAsync(component.Unit, cancellationToken);
-            await services.RestartAsync(component.Unit, cancellationToken);
-            var status = await services.WaitForNewPidAsync(component.Unit, before.MainPid, deadline, time, cancellationToken);
-            var result = await prober.WaitHealthyAsync(component, op.FromVersion, deadline, cancellationToken);
-            if (result.Healthy)
-            {
-                finisher.Finish(op, OpState.RolledBack, $"{reason}; rolled back to {result.Version ?? "the old files"}, healthy (main pid {status.MainPid})", r => r.NewMainPid = status.MainPid);
-            }
-            else
-            {
-                finisher.Finish(op, OpState.RollbackFailed, $"{reason}; the old files are back but {result.Problem}");
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            var why = Reason(ex);
-            LogRollbackFailed(op.Id, op.Component, why);
-            finisher.Finish(op, OpState.RollbackFailed, $"{reason}; the rollback failed: {why}");
-        }
-    }
-
     private static string Reason(Exception ex) => ex switch
     {
         AgentException or ServiceManagerException or IOException or UnauthorizedAccessException => ex.Message,
         _ => $"unexpected error ({ex.GetType().Name}: {ex.Message})",
     };
 
-    private static string Describe(IEnumerable<FileRecord> files) =>
-        string.Join(", ", files.Select(f => $"{f.Role} {Short(f.OldDigest)} -> {Short(f.NewDigest)}"));
+    private static string Describe(OperationRecord op) =>
+        string.Join(", ", op.Files.Select(f => $"{f.Role} {Short(f.OldDigest)} -> {Short(f.NewDigest)}")
+            .Concat(op.Links.Select(l => $"link {l.LinkPath}: {l.OldTarget} -> {l.NewTarget}")));
 
     private static string Short(string? digest) => digest is null ? "(none)" : digest[..12];
 
-    private static string ExistingAncestor(string directory)
-    {
-        var current = directory;
-        while (!Directory.Exists(current))
-        {
-            current = Path.GetDirectoryName(current) ?? "/";
-        }
-
-        return current;
-    }
-
     [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Operation {OperationId} on {Component} failed at step {Step}: {Reason}")]
     private partial void LogFailed(string operationId, string component, OpStep step, string reason);
-
-    [LoggerMessage(EventId = 401, Level = LogLevel.Critical, Message = "Rollback of operation {OperationId} on {Component} failed: {Reason}. The component needs a human")]
-    private partial void LogRollbackFailed(string operationId, string component, string reason);
 }

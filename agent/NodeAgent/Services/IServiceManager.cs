@@ -25,6 +25,12 @@ internal interface IServiceManager
 
     Task RestartAsync(string unit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Why the unit could not be restarted now (its unit file is missing, it is masked or disabled), in the
+    /// manager's own terms, or null when a restart can be issued. Asked before any file of an apply moves.
+    /// </summary>
+    Task<string?> CheckRestartableAsync(string unit, CancellationToken cancellationToken);
+
     /// <summary>Re-reads unit files after one changed (systemctl daemon-reload); a no-op where units are not files.</summary>
     Task ReloadUnitsAsync(CancellationToken cancellationToken);
 

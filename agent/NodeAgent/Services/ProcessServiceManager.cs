@@ -10,8 +10,9 @@ namespace NodeAgent.Services;
 
 /// <summary>
 /// The agent supervises each component's binary itself: for the local demo fleet and for machines without systemd.
-/// A unit's process survives an agent crash; its PID and start time are kept in <c>run/&lt;unit&gt;.pid</c> so that
-/// the next agent adopts it instead of starting a second copy. Output goes to <c>run/&lt;unit&gt;.log</c>.
+/// A unit's process survives an agent crash and a graceful agent stop alike (the agent is never in the workload's
+/// path); its PID and start time are kept in <c>run/&lt;unit&gt;.pid</c> so that the next agent adopts it instead of
+/// starting a second copy. Output goes to <c>run/&lt;unit&gt;.log</c>.
 /// </summary>
 internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, AgentPaths paths, TimeProvider time, ILogger<ProcessServiceManager> logger)
     : IServiceManager, IDisposable
@@ -30,14 +31,12 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
             : new ServiceStatus(false, 0, "inactive", "dead", File.Exists(LogPath(unit)) ? "exited" : "success"));
     }
 
-    public Task StartAsync(string unit, CancellationToken cancellationToken) => GatedAsync(() =>
+    public Task StartAsync(string unit, CancellationToken cancellationToken) => GatedAsync(async () =>
     {
         if (LivePid(unit) == 0)
         {
-            Launch(unit);
+            await LaunchAsync(unit, cancellationToken);
         }
-
-        return Task.CompletedTask;
     }, cancellationToken);
 
     public Task StopAsync(string unit, CancellationToken cancellationToken) =>
@@ -46,8 +45,11 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
     public Task RestartAsync(string unit, CancellationToken cancellationToken) => GatedAsync(async () =>
     {
         await TerminateAsync(unit, cancellationToken);
-        Launch(unit);
+        await LaunchAsync(unit, cancellationToken);
     }, cancellationToken);
+
+    /// <summary>Every unit of this manager is a catalog component the agent launches itself: nothing can mask it.</summary>
+    public Task<string?> CheckRestartableAsync(string unit, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public void Dispose() => _gate.Dispose();
 
@@ -55,15 +57,6 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
 
     public Task StartSupervisedAsync(CatalogComponent component, CancellationToken cancellationToken) =>
         File.Exists(component.Binary.Path) ? StartAsync(component.Unit, cancellationToken) : Task.CompletedTask;
-
-    /// <summary>Stops every supervised process (graceful agent shutdown in the demo and tests).</summary>
-    public async Task StopAllAsync(CancellationToken cancellationToken)
-    {
-        foreach (var component in catalog.Components)
-        {
-            await StopAsync(component.Unit, cancellationToken);
-        }
-    }
 
     /// <summary>One start, stop or restart at a time, so that two callers never launch two copies of a unit.</summary>
     private async Task GatedAsync(Func<Task> action, CancellationToken cancellationToken)
@@ -79,7 +72,7 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         }
     }
 
-    private void Launch(string unit)
+    private async Task LaunchAsync(string unit, CancellationToken cancellationToken)
     {
         var component = catalog.Components.First(c => c.Unit == unit);
         if (!File.Exists(component.Binary.Path))
@@ -102,6 +95,19 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         start.Environment["NODEAGENT_UNIT_PID"] = PidPath(unit);
         using var process = Process.Start(start) ?? throw new ServiceManagerException($"{unit} could not be started");
         var startTime = StartTimeOf(process.Id) ?? throw new ServiceManagerException($"{unit} exited at once; see {LogPath(unit)}");
+
+        // The shell's own bare-PID record must land first, or it would replace the record with the start time.
+        var deadline = time.GetUtcNow() + StopGrace;
+        while (ReadPidFile(unit)?[0] != process.Id.ToString(CultureInfo.InvariantCulture) && IsAlive(process.Id))
+        {
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new ServiceManagerException($"{unit} (pid {process.Id}) did not record its pid in {PidPath(unit)} within {StopGrace.TotalSeconds} s");
+            }
+
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+
         DurableFile.WriteAtomic(PidPath(unit), System.Text.Encoding.ASCII.GetBytes($"{process.Id} {startTime}"));
         LogStarted(unit, process.Id);
     }
@@ -141,12 +147,7 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
     /// </summary>
     private long LivePid(string unit)
     {
-        string[] parts;
-        try
-        {
-            parts = File.ReadAllText(PidPath(unit)).Trim().Split(' ');
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        if (ReadPidFile(unit) is not { } parts)
         {
             return 0;
         }
@@ -157,6 +158,19 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         }
 
         return parts.Length == 2 ? (started == parts[1] ? pid : 0) : (RunsUnit(pid, unit) ? pid : 0);
+    }
+
+    /// <summary>The pid file's fields ("PID START" or a bare "PID"), or null when there is none.</summary>
+    private string[]? ReadPidFile(string unit)
+    {
+        try
+        {
+            return File.ReadAllText(PidPath(unit)).Trim().Split(' ');
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     private bool RunsUnit(int pid, string unit)

@@ -36,6 +36,22 @@ internal sealed partial class WindowsServiceManager(TimeProvider time) : IServic
     }
 
     /// <summary>Windows services have no unit files to re-read.</summary>
+    /// <summary>A service that does not exist or whose start type is Disabled cannot be restarted by the SCM.</summary>
+    public Task<string?> CheckRestartableAsync(string unit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var service = Open(unit);
+            return Task.FromResult(service.StartType == ServiceStartMode.Disabled
+                ? $"the Windows service {unit} is disabled (start type Disabled); enable it first"
+                : null);
+        }
+        catch (ServiceManagerException ex)
+        {
+            return Task.FromResult<string?>(ex.Message);
+        }
+    }
+
     public Task ReloadUnitsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartSupervisedAsync(CatalogComponent component, CancellationToken cancellationToken) => Task.CompletedTask;

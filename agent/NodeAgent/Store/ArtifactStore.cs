@@ -116,7 +116,7 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
         }
         catch (IOException ex) when (DurableFile.IsDiskFull(ex))
         {
-            throw new AgentException(AgentErrorKind.ResourceExhausted, $"the state file system filled up while staging {header.Name}; nothing was stored");
+            throw new AgentException(AgentErrorKind.ResourceExhausted, $"the state file system ({paths.StateDir}, {FreeBytes()} bytes free) filled up while staging {header.Name}; nothing was stored");
         }
         finally
         {
@@ -166,7 +166,7 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
             }
             catch (IOException ex) when (DurableFile.IsDiskFull(ex))
             {
-                throw new AgentException(AgentErrorKind.ResourceExhausted, $"the state file system is full: cannot keep a copy of {path}; nothing was changed");
+                throw new AgentException(AgentErrorKind.ResourceExhausted, $"the state file system is full ({FreeBytes()} bytes free): cannot keep a copy of {path} in {paths.Blobs}; nothing was changed");
             }
             finally
             {

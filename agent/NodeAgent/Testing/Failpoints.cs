@@ -27,8 +27,12 @@ internal sealed class Failpoints
         SwapAfterReload,
         SwapAfterRestart,
         SwapDuringHealth,
+        SwapDuringStability,
         RollbackAfterRename,
         RollbackAfterRestored,
+        SwapAfterLinkPlace,
+        SwapAfterLinkRename,
+        RollbackAfterLinkRestore,
     ];
 
     public const string StageMidStream = "stage.mid-stream";
@@ -42,8 +46,14 @@ internal sealed class Failpoints
     public const string SwapAfterReload = "swap.after-reload";
     public const string SwapAfterRestart = "swap.after-restart";
     public const string SwapDuringHealth = "swap.during-health";
+    public const string SwapDuringStability = "swap.during-stability";
     public const string RollbackAfterRename = "rollback.after-rename";
     public const string RollbackAfterRestored = "rollback.after-restored";
+
+    /// <summary>Link layouts only (the crash suite runs these on a file link and on a directory link).</summary>
+    public const string SwapAfterLinkPlace = "link.swap.after-place";
+    public const string SwapAfterLinkRename = "link.swap.after-rename";
+    public const string RollbackAfterLinkRestore = "link.rollback.after-restore";
 
     private readonly Dictionary<string, string> _armed;
 

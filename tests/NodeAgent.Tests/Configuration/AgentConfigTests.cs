@@ -199,6 +199,19 @@ public sealed class AgentConfigTests : IDisposable
         Assert.False(File.Exists(socket));
     }
 
+    [Fact]
+    [Trait("Category", "ApplyEdgeCases")]
+    public void Load_HealthStableSeconds_DefaultsToTenSecondsAndRejectsANegativeWindow()
+    {
+        var defaults = AgentConfigLoader.Load(Write("stable.yaml", Component("kubelet", "/usr/local/bin/kubelet")));
+        var negative = Write("unstable.yaml", Component("kubelet", "/usr/local/bin/kubelet").Replace("    healthUrl:", "    healthStableSeconds: -1\n    healthUrl:", StringComparison.Ordinal));
+
+        var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(negative));
+
+        Assert.Equal(TimeSpan.FromSeconds(10), Assert.Single(new ComponentCatalog(defaults).Components).HealthStable);
+        Assert.Contains("Components:0:HealthStableSeconds: must be between 0 (off) and 3600, not -1", error.Message, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string content)
     {
         var path = _dir.Combine(name);

@@ -36,6 +36,17 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             problems.AddRange(await ApplyCaseAsync(failpoint, "kubelet-v1.17.1-broken", "v1.17.1", hit));
         }
 
+        foreach (var failpoint in Failpoints.All.Where(f => f.StartsWith("link.", StringComparison.Ordinal)))
+        {
+            foreach (var layout in new[] { InstallLayout.FileLink, InstallLayout.DirectoryLink })
+            {
+                cases++;
+                problems.AddRange(failpoint.StartsWith("link.rollback.", StringComparison.Ordinal)
+                    ? await ApplyCaseAsync(failpoint, "kubelet-v1.17.1-broken", "v1.17.1", hit, layout)
+                    : await ApplyCaseAsync(failpoint, "kubelet-v1.17.0", "v1.17.0", hit, layout));
+            }
+        }
+
         foreach (var failpoint in Failpoints.All.Where(f => f.StartsWith("stage.", StringComparison.Ordinal)))
         {
             cases++;
@@ -57,9 +68,10 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    private static async Task<IReadOnlyList<string>> ApplyCaseAsync(string failpoint, string artifact, string version, HashSet<string> hit)
+    /// <summary>An apply killed at <paramref name="failpoint"/>, then the agent started again; returns every broken invariant.</summary>
+    internal static async Task<IReadOnlyList<string>> ApplyCaseAsync(string failpoint, string artifact, string version, HashSet<string> hit, InstallLayout layout = InstallLayout.Plain)
     {
-        await using var node = TestNode.Create(new TestNodeOptions { AllowFailpoints = true });
+        await using var node = TestNode.Create(new TestNodeOptions { AllowFailpoints = true, Layout = layout });
         var oldSet = FileSet.Current(node, "v1.10.11");
         var newSet = new FileSet(version, File.ReadAllBytes(node.Artifact(artifact)), File.ReadAllBytes(node.Artifact("kubelet-config-v1.17.json")));
         var request = new ApplyRequest
@@ -68,7 +80,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             Component = "kubelet",
             TargetVersion = version,
             Marker = new MarkerOptions { Write = true },
-            HealthTimeout = failpoint.StartsWith("rollback.", StringComparison.Ordinal) ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) : HealthTimeout,
+            HealthTimeout = failpoint.Contains("rollback.", StringComparison.Ordinal) ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) : HealthTimeout,
             Files =
             {
                 new TargetFile { Role = "binary", Sha256 = TestNode.Digest(node.Artifact(artifact)) },
@@ -88,12 +100,13 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         }
 
         await using var restarted = await AgentProcess.StartAsync(node);
-        return Label($"apply {failpoint}", await CrashInvariants.CheckAsync(node, OperationId, oldSet, newSet, markerWanted: true, async () => (await node.Client.ApplyAsync(request)).Operation));
+        return Label($"apply {failpoint} ({layout})", await CrashInvariants.CheckAsync(node, OperationId, oldSet, newSet, markerWanted: true, async () => (await node.Client.ApplyAsync(request)).Operation));
     }
 
-    private static async Task<IReadOnlyList<string>> ExplicitRollbackCaseAsync(string failpoint, HashSet<string> hit)
+    /// <summary>An explicit rollback of a succeeded apply killed at <paramref name="failpoint"/>, then the agent started again.</summary>
+    internal static async Task<IReadOnlyList<string>> ExplicitRollbackCaseAsync(string failpoint, HashSet<string> hit, InstallLayout layout = InstallLayout.Plain)
     {
-        await using var node = TestNode.Create(new TestNodeOptions { AllowFailpoints = true });
+        await using var node = TestNode.Create(new TestNodeOptions { AllowFailpoints = true, Layout = layout });
         var original = FileSet.Current(node, "v1.10.11");
         await using (var first = await AgentProcess.StartAsync(node))
         {
@@ -126,7 +139,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         }
 
         await using var restarted = await AgentProcess.StartAsync(node);
-        return Label($"rollback {failpoint}", await CrashInvariants.CheckAsync(node, OperationId, upgraded, original, markerWanted: false, async () => (await node.Client.RollbackAsync(request)).Operation));
+        return Label($"rollback {failpoint} ({layout})", await CrashInvariants.CheckAsync(node, OperationId, upgraded, original, markerWanted: false, async () => (await node.Client.RollbackAsync(request)).Operation));
     }
 
     /// <summary>

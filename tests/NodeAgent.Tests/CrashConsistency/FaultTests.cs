@@ -75,9 +75,9 @@ public sealed class FaultTests
 
         var result = await node.CtlAsync("apply", "kubelet", "--id", "no-room", "--version", "v1.17.0", "--file", $"binary={node.Artifact("kubelet-v1.17.0")}");
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("not enough disk to keep a copy", result.Out, StringComparison.Ordinal);
-        Assert.Contains("nothing was changed", result.Out, StringComparison.Ordinal);
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("not enough disk to keep a copy", result.Err, StringComparison.Ordinal);
+        Assert.Contains(" free", result.Err, StringComparison.Ordinal);
         Assert.Equal(before, TestNode.Digest(node.KubeletBinary));
         Assert.False(File.Exists(node.KubeletBinary + ".nodeagent-new"));
         Assert.Equal("v1.10.11", (await ApplyTests.HealthyStatusAsync(node, "kubelet")).Version);
@@ -143,7 +143,7 @@ public sealed class FaultTests
         Assert.Single(ProcessesWithEnvironment($"NODEAGENT_UNIT_LOG={Path.Combine(node.StateDir, "run", "kubelet.log")}"));
     }
 
-    private static List<int> ProcessesWithEnvironment(string entry)
+    internal static List<int> ProcessesWithEnvironment(string entry)
     {
         var found = new List<int>();
         foreach (var proc in Directory.EnumerateDirectories("/proc"))

@@ -41,7 +41,8 @@ internal static class CrashInvariants
             problems.Add($"binary mode is {File.GetUnixFileMode(node.KubeletBinary)}");
         }
 
-        var leftovers = Directory.EnumerateFiles(node.Dir.Combine("node"), "*", SearchOption.AllDirectories)
+        problems.AddRange(LayoutProblems(node, isNew ? newSet : oldSet, oldSet.Version == "v1.10.11" ? oldSet : newSet));
+        var leftovers = Directory.EnumerateFileSystemEntries(node.Dir.Combine("node"), "*", SearchOption.AllDirectories)
             .Concat(Directory.EnumerateFiles(Path.Combine(node.StateDir, "tmp")))
             .Where(f => f.EndsWith(".nodeagent-new", StringComparison.Ordinal) || f.EndsWith(".nodeagent-tmp", StringComparison.Ordinal) || f.Contains("/tmp/", StringComparison.Ordinal) && f.StartsWith(node.StateDir, StringComparison.Ordinal))
             .ToList();
@@ -66,6 +67,38 @@ internal static class CrashInvariants
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// A link layout must end as the operator had it or as the README says an apply leaves it: the link names the
+    /// versioned place of the version in use, with the same style of target string; and the original version's place
+    /// holds exactly what it held before (nothing is ever written into it).
+    /// </summary>
+    public static IEnumerable<string> LayoutProblems(TestNode node, FileSet current, FileSet original)
+    {
+        if (node.LayoutLink is not { } link)
+        {
+            yield break;
+        }
+
+        var expected = node.Options.Layout == InstallLayout.FileLink ? node.VersionedPlace(current.Version) : current.Version;
+        var actual = new FileInfo(link).LinkTarget;
+        if (actual != expected)
+        {
+            yield return $"link {link} names {actual ?? "(not a link)"}, expected {expected}";
+        }
+
+        var place = node.VersionedPlace(original.Version);
+        var (binary, config) = node.Options.Layout == InstallLayout.FileLink ? (place, null) : (Path.Combine(place, "kubelet"), Path.Combine(place, "kubelet.json"));
+        if (!File.ReadAllBytes(binary).AsSpan().SequenceEqual(original.Binary) || config is not null && !File.ReadAllBytes(config).AsSpan().SequenceEqual(original.Config))
+        {
+            yield return $"the original version's place {place} was written into";
+        }
+
+        if (node.Options.Layout == InstallLayout.DirectoryLink && Directory.EnumerateFileSystemEntries(place).Count() != 3)
+        {
+            yield return $"the original version's directory {place} holds {string.Join(", ", Directory.EnumerateFileSystemEntries(place))}";
+        }
     }
 
     private static async Task<string?> RunningStatusAsync(TestNode node, string expectedVersion)

@@ -13,6 +13,11 @@ namespace NodeAgent.Tests.Infrastructure;
 /// <summary>Knobs of a test node.</summary>
 internal sealed record TestNodeOptions
 {
+    public InstallLayout Layout { get; init; } = InstallLayout.Plain;
+
+    /// <summary>healthStableSeconds of both components: short, so that every apply passes through the window without slowing the suite.</summary>
+    public double HealthStableSeconds { get; init; } = 0.5;
+
     public int StartupDelayMs { get; init; } = 150;
 
     public int DefaultHealthTimeoutSeconds { get; init; } = 15;
@@ -93,9 +98,22 @@ internal sealed class TestNode : IAsyncDisposable
 
     public string StateDir => Dir.Combine("state");
 
-    public string KubeletBinary => Dir.Combine("node", "bin", "kubelet");
+    public string KubeletBinary => Options.Layout == InstallLayout.DirectoryLink ? Dir.Combine("node", "opt", "kube", "current", "kubelet") : Dir.Combine("node", "bin", "kubelet");
 
-    public string KubeletConfig => Dir.Combine("node", "etc", "kubelet.json");
+    public string KubeletConfig => Options.Layout == InstallLayout.DirectoryLink ? Dir.Combine("node", "opt", "kube", "current", "kubelet.json") : Dir.Combine("node", "etc", "kubelet.json");
+
+    /// <summary>The link of the layout (null for Plain) and the versioned place it points at before any apply.</summary>
+    public string? LayoutLink => Options.Layout switch
+    {
+        InstallLayout.FileLink => KubeletBinary,
+        InstallLayout.DirectoryLink => Dir.Combine("node", "opt", "kube", "current"),
+        _ => null,
+    };
+
+    /// <summary>The old version's place: the file (file link) or directory (directory link) the layout link names.</summary>
+    public string VersionedPlace(string version) => Options.Layout == InstallLayout.FileLink
+        ? Dir.Combine("node", "opt", "kube", version, "kubelet")
+        : Dir.Combine("node", "opt", "kube", version);
 
     /// <summary>A catalog file that does not exist until an apply creates it.</summary>
     public string KubeletFlags => Dir.Combine("node", "etc", "kubelet-flags.conf");
@@ -186,16 +204,16 @@ internal sealed class TestNode : IAsyncDisposable
 
     private void Layout()
     {
-        StandIn.WriteBinary(KubeletBinary, "v1.10.11");
+        LayOutKubelet();
         StandIn.WriteBinary(ProxyBinary, "v1.10.11");
         Directory.CreateDirectory(Dir.Combine("node", "etc"));
-        File.WriteAllText(KubeletConfig, StandIn.Config(KubeletPort, Options.StartupDelayMs, Options.KubeletConfigJson));
         File.WriteAllText(Dir.Combine("node", "etc", "kube-proxy.json"), StandIn.Config(ProxyPort, Options.StartupDelayMs));
 
         StandIn.WriteBinary(Artifact("kubelet-v1.10.11"), "v1.10.11");
         StandIn.WriteBinary(Artifact("kubelet-v1.17.0"), "v1.17.0");
         StandIn.WriteBinary(Artifact("kubelet-v1.18.0"), "v1.18.0");
         StandIn.WriteBinary(Artifact("kubelet-v1.17.1-broken"), "v1.17.1", "--never-healthy");
+        StandIn.WriteBinary(Artifact("kubelet-v1.17.2-dies"), "v1.17.2", "--exit-after-ms 3000");
         StandIn.WriteBinary(Artifact("kube-proxy-v1.17.0"), "v1.17.0");
         File.WriteAllText(Artifact("kubelet-config-v1.17.json"), StandIn.Config(KubeletPort, Options.StartupDelayMs + 1));
         File.WriteAllText(Artifact("kubelet-flags-v1.17.conf"), "--feature-gates=TaintBasedEvictions=true\n");
@@ -239,6 +257,7 @@ internal sealed class TestNode : IAsyncDisposable
                     path: {KubeletFlags}
                     mode: "0600"
                 healthUrl: http://127.0.0.1:{KubeletPort}/healthz
+                healthStableSeconds: {Options.HealthStableSeconds}
                 processArgs: ["--config", "{KubeletConfig}"]
                 marker:
                   path: {MarkerPath}
@@ -250,7 +269,34 @@ internal sealed class TestNode : IAsyncDisposable
                     path: {ProxyBinary}
                     mode: "0755"
                 healthUrl: http://127.0.0.1:{ProxyPort}/healthz
+                healthStableSeconds: {Options.HealthStableSeconds}
                 processArgs: ["--config", "{Dir.Combine("node", "etc", "kube-proxy.json")}"]
             """);
+    }
+
+    /// <summary>Installs kubelet v1.10.11 and its config as the layout says, links included.</summary>
+    private void LayOutKubelet()
+    {
+        var config = StandIn.Config(KubeletPort, Options.StartupDelayMs, Options.KubeletConfigJson);
+        switch (Options.Layout)
+        {
+            case InstallLayout.FileLink:
+                StandIn.WriteBinary(VersionedPlace("v1.10.11"), "v1.10.11");
+                Directory.CreateDirectory(Path.GetDirectoryName(KubeletBinary)!);
+                File.CreateSymbolicLink(KubeletBinary, VersionedPlace("v1.10.11"));
+                break;
+            case InstallLayout.DirectoryLink:
+                var versioned = VersionedPlace("v1.10.11");
+                StandIn.WriteBinary(Path.Combine(versioned, "kubelet"), "v1.10.11");
+                File.WriteAllText(Path.Combine(versioned, "README"), "kubelet v1.10.11, installed by hand\n");
+                File.CreateSymbolicLink(LayoutLink!, "v1.10.11");
+                break;
+            default:
+                StandIn.WriteBinary(KubeletBinary, "v1.10.11");
+                break;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(KubeletConfig)!);
+        File.WriteAllText(KubeletConfig, config);
     }
 }

@@ -28,6 +28,7 @@ public sealed class RecoveryTests
         { nameof(OpStep.Restarting), "OPERATION_STATE_SUCCEEDED", true },
         { nameof(OpStep.Restarted), "OPERATION_STATE_SUCCEEDED", true },
         { nameof(OpStep.Healthy), "OPERATION_STATE_SUCCEEDED", true },
+        { nameof(OpStep.Stable), "OPERATION_STATE_SUCCEEDED", true },
         { nameof(OpStep.RollingBack), "OPERATION_STATE_ROLLED_BACK", false },
         { nameof(OpStep.Restored), "OPERATION_STATE_ROLLED_BACK", false },
     };
