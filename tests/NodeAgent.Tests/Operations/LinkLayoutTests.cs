@@ -54,7 +54,7 @@ public sealed class LinkLayoutTests
         var original = FileSet.Current(node, "v1.10.11");
         await ApplyTests.HealthyStatusAsync(node, "kubelet");
 
-        var result = await node.CtlAsync("apply", "kubelet", "--id", "link-bad-1", "--version", "v1.17.1", "--health-timeout", "3",
+        var result = await node.CtlAsync("apply", "kubelet", "--id", "link-bad-1", "--version", "v1.17.1", "--health-timeout", "3s",
             "--file", $"binary={node.Artifact("kubelet-v1.17.1-broken")}");
 
         Assert.Equal(1, result.ExitCode);
