@@ -101,6 +101,7 @@ public sealed class PackagedAgentFixture : IAsyncLifetime
                   - { role: config, path: {{KubeletConfig}}, mode: "0644" }
                   - { role: unit-dropin, path: {{DropIn}}, mode: "0644" }
                 healthUrl: http://127.0.0.1:{{KubeletPort}}/healthz
+                healthStableSeconds: 1
             """);
     }
 }
