@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
@@ -66,9 +67,10 @@ internal static class RolloutCommand
             using var silence = plan.Cluster.Silence is { } alerts && plan.Runs(Phases.Silence) ? new SilenceHook(plan, alerts, http, journal, progress, TimeProvider.System) : null;
             var hooks = new List<IRolloutHook>();
             hooks.AddRange(silence is null ? [] : [silence]);
-            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress)] : []);
+            var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
+            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress, owner)] : []);
             var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
-            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, cluster);
+            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, owner, cluster);
             var live = !parse.GetValue(plain) && !options.Json(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try

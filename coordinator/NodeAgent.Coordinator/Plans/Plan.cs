@@ -67,7 +67,12 @@ internal sealed record RolloutPolicy(
     TimeSpan CallTimeout,
     int Retries,
     bool RollbackOnFailure,
-    IReadOnlyList<string> Phases);
+    IReadOnlyList<string> Phases,
+    TimeSpan ClaimTtl = default)
+{
+    /// <summary>How long a node claim lasts unless renewed (renewed every third of it while the rollout runs).</summary>
+    public TimeSpan ClaimTtlOrDefault => ClaimTtl > TimeSpan.Zero ? ClaimTtl : TimeSpan.FromMinutes(2);
+}
 
 /// <summary>The plan's release signature: until when it is valid, and the signature itself.</summary>
 internal sealed record PlanSignature(DateTimeOffset Expires, ReadOnlyMemory<byte> Value);

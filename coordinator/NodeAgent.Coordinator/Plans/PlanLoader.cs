@@ -276,7 +276,7 @@ internal static partial class PlanLoader
     private static RolloutPolicy ReadPolicy(YamlCursor cursor, YamlNode? node, List<PlanNode> inventory)
     {
         var policy = cursor.Mapping(node, "policy", false,
-            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases");
+            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases", "claimTtl");
         var canary = cursor.Mapping(YamlCursor.Child(policy, "canary"), "policy.canary", false, "nodes", "count");
         var canaryNodes = new List<string>();
         foreach (var item in cursor.Sequence(YamlCursor.Child(canary, "nodes"), "policy.canary.nodes", false))
@@ -325,7 +325,8 @@ internal static partial class PlanLoader
             cursor.Duration(policy, "policy", "callTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(1)),
             (int)(cursor.Integer(policy, "policy", "retries", false, 0, 10) ?? 2),
             cursor.Boolean(policy, "policy", "rollbackOnFailure", true),
-            phases.Count > 0 ? phases : Phases.All);
+            phases.Count > 0 ? phases : Phases.All,
+            cursor.Duration(policy, "policy", "claimTtl", TimeSpan.FromMinutes(2), TimeSpan.FromHours(1), TimeSpan.FromSeconds(3)));
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
