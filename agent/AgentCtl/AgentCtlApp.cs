@@ -33,6 +33,7 @@ internal static class AgentCtlApp
             OpsCommand.List(globals),
             OpsCommand.Show(globals),
             AuditCommand.Build(globals),
+            ClaimCommand.Build(globals),
         })
         {
             root.Subcommands.Add(command);

@@ -21,6 +21,9 @@ internal sealed class CliContext(ParseResult parse, GlobalOptions globals) : IDi
 
     public NodeAgentService.NodeAgentServiceClient Client => new(_channel ??= OpenChannel());
 
+    /// <summary>The node claim service of the same agent.</summary>
+    public NodeClaimService.NodeClaimServiceClient Claims => new(_channel ??= OpenChannel());
+
     /// <summary>Writes a message as JSON (one document on stdout) in -o json mode.</summary>
     public void WriteJson(IMessage message) => Out.WriteLine(JsonFormatter.Format(message));
 

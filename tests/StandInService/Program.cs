@@ -10,10 +10,11 @@ if (options.PrintVersion)
     return 0;
 }
 
-Console.WriteLine($"stand-in {options.ReportedVersion} starting, healthz on port {options.Port} in {options.StartupDelayMs} ms");
+var startupDelayMs = options.DrawStartupDelayMs();
+Console.WriteLine($"stand-in {options.ReportedVersion} starting, healthz on port {options.Port} in {startupDelayMs} ms");
 
 // The start-up delay is the behaviour being imitated (a kubelet takes time to become healthy), not a wait in a test.
-await Task.Delay(TimeSpan.FromMilliseconds(options.StartupDelayMs), TimeProvider.System);
+await Task.Delay(TimeSpan.FromMilliseconds(startupDelayMs), TimeProvider.System);
 
 // Held open for the life of the process, and open before /healthz answers: healthy implies connected.
 var apiConnections = new List<TcpClient>();
@@ -29,13 +30,24 @@ using var listener = new TcpListener(IPAddress.Loopback, options.Port);
 listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
 listener.Start();
 Console.WriteLine($"stand-in {options.ReportedVersion} serving");
-while (true)
-{
-    var client = await listener.AcceptTcpClientAsync();
-    _ = Task.Run(() => AnswerAsync(client, options));
 
-    // Without a later use the collector could finalize the connections (closing them) while the process runs.
-    GC.KeepAlive(apiConnections);
+// With --exit-after-ms the stand-in imitates a build that dies a few seconds after it became healthy.
+using var lifetime = options.ExitAfterMs is { } exitAfter ? new CancellationTokenSource(TimeSpan.FromMilliseconds(exitAfter), TimeProvider.System) : new CancellationTokenSource();
+try
+{
+    while (true)
+    {
+        var client = await listener.AcceptTcpClientAsync(lifetime.Token);
+        _ = Task.Run(() => AnswerAsync(client, options));
+
+        // Without a later use the collector could finalize the connections (closing them) while the process runs.
+        GC.KeepAlive(apiConnections);
+    }
+}
+catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+{
+    Console.WriteLine($"stand-in {options.ReportedVersion} exiting after {options.ExitAfterMs} ms, as told");
+    return 3;
 }
 
 static async Task AnswerAsync(TcpClient client, StandInOptions options)

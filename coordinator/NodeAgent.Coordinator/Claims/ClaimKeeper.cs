@@ -11,7 +11,8 @@ namespace NodeAgent.Coordinator.Claims;
 /// Holds the node claims of one run: acquired one node at a time in node-name order before anything is touched (two
 /// rollouts racing for the same nodes meet at the first node they share, so one gets them all and the other is refused
 /// with the owner's name, never half of each), renewed every third of their lifetime while the run goes on, and
-/// released when the rollout ends. A node whose claim is lost while running is no longer held: nothing is undone there.
+/// released when the rollout ends. A node that does not answer is claimed when its turn comes (it fails then, as it
+/// would have); a node whose claim is lost while running is no longer held, and nothing is undone there.
 /// </summary>
 internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner, RolloutJournal journal, RolloutProgress progress, TimeProvider time) : IAsyncDisposable
 {
@@ -40,6 +41,12 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
         foreach (var node in plan.Inventory.OrderBy(n => n.Name, StringComparer.Ordinal))
         {
             var result = await AcquireAsync(node, cancellationToken);
+            if (!result.Ok && !result.Refused)
+            {
+                journal.AddEvent(owner.RolloutId, $"claims: {node.Name} did not answer ({result.Error}); claimed when its turn comes");
+                continue;
+            }
+
             if (!result.Ok)
             {
                 await ReleaseAsync(acquired, cancellationToken);
@@ -55,10 +62,33 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
             }
         }
 
-        journal.AddEvent(owner.RolloutId, $"claims: {acquired.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}");
+        journal.AddEvent(owner.RolloutId, $"claims: {acquired.Count} of {plan.Inventory.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}");
         _renewal = new CancellationTokenSource();
         _renewing = RenewAsync(_renewal.Token);
         return null;
+    }
+
+    /// <summary>
+    /// Right before a node is touched: null when this run holds its claim (or takes it now), otherwise why not. A node
+    /// that still does not answer is let through: the call that follows fails the way an unreachable node always did.
+    /// </summary>
+    public async Task<string?> EnsureAsync(PlanNode node, CancellationToken cancellationToken)
+    {
+        if (Held.Contains(node.Name))
+        {
+            return null;
+        }
+
+        var result = await AcquireAsync(node, cancellationToken);
+        if (result.Ok)
+        {
+            lock (_held)
+            {
+                _held.Add(node.Name);
+            }
+        }
+
+        return result.Ok || !result.Refused ? null : $"could not claim node {node.Name}: {result.Error}";
     }
 
     /// <summary>Stops renewing and gives every held claim back (the rollout has ended).</summary>

@@ -34,6 +34,18 @@ internal static class RolloutCommand
                 return ExitCodes.InvalidPlan;
             }
 
+            // Before the window and before any agent is called: every source file must hash to its declared digest.
+            var sources = await SourceDigests.CheckAsync(plan, cancellationToken);
+            foreach (var problem in sources)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(problem);
+            }
+
+            if (sources.Count > 0)
+            {
+                return ExitCodes.InvalidPlan;
+            }
+
             IDisposable exclusive;
             try
             {

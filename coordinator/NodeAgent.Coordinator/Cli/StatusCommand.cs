@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Reports;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -14,10 +15,11 @@ internal static class StatusCommand
         command.SetAction(parse =>
         {
             using var journal = options.OpenJournal(parse);
+            var locked = RolloutJournal.IsLocked(parse.GetValue(options.Journal)!);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
-                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
+                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r.AsSeen(locked), journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
                 if (options.Json(parse))
                 {
                     output.WriteLine(System.Text.Json.JsonSerializer.Serialize(reports, ReportJsonContext.Default.ListRolloutReport));
@@ -32,7 +34,7 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            var record = journal.Find(id);
+            var record = journal.Find(id)?.AsSeen(locked);
             if (record is null)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"nodeagent-coordinator: no rollout {id} in {parse.GetValue(options.Journal)}");

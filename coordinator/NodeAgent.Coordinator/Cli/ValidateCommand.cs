@@ -1,15 +1,25 @@
 using System.CommandLine;
+using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Coordinator.Cli;
 
-/// <summary><c>nodeagent-coordinator validate PLAN</c></summary>
+/// <summary>
+/// <c>nodeagent-coordinator validate PLAN</c>: the plan's shape, its source files (present, readable, of the declared
+/// size; hashed with --verify-sources) and, where the agents answer, their catalogs against the plan's components.
+/// </summary>
 internal static class ValidateCommand
 {
+    private static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(5);
+
     public static Command Build(CliOptions options)
     {
         var plan = CliOptions.PlanArgument();
-        var command = new Command("validate", "Check a plan; every problem is reported with its line and key") { plan };
-        command.SetAction(parse =>
+        var verifySources = new Option<bool>("--verify-sources") { Description = "Also hash every artifact source file and compare it with its sha256 (rollout always does)" };
+        var offline = new Option<bool>("--offline") { Description = "Do not ask the agents whether their catalogs have the plan's components" };
+        var command = new Command("validate", "Check a plan; every problem is reported with its line and key") { plan, verifySources, offline };
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var loaded = CliOptions.LoadPlan(parse, plan);
             if (loaded is null)
@@ -17,7 +27,35 @@ internal static class ValidateCommand
                 return ExitCodes.InvalidPlan;
             }
 
-            parse.InvocationConfiguration.Output.WriteLine($"plan {loaded.Rollout} is valid: {loaded.Inventory.Count} node(s), {loaded.Artifacts.Count} artifact(s), target {loaded.TargetVersion}");
+            var error = parse.InvocationConfiguration.Error;
+            var problems = parse.GetValue(verifySources) ? (await SourceDigests.CheckAsync(loaded, cancellationToken)).ToList() : [];
+            var unreachable = 0;
+            if (!parse.GetValue(offline))
+            {
+                using var pool = new AgentClientPool(retries: 0, loaded.Tls);
+                var calls = new AgentCalls(pool, loaded.Policy with { CallTimeout = AgentTimeout }, TimeProvider.System);
+                var catalogs = await new CatalogCheck(loaded, calls).RunAsync(cancellationToken);
+                problems.AddRange(catalogs.Problems);
+                unreachable = catalogs.Unreachable.Count;
+                foreach (var node in catalogs.Unreachable)
+                {
+                    await error.WriteLineAsync($"not checked: {node}");
+                }
+            }
+
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync(problem);
+            }
+
+            if (problems.Count > 0)
+            {
+                return ExitCodes.InvalidPlan;
+            }
+
+            var agents = parse.GetValue(offline) ? "agents not asked" : $"{loaded.Inventory.Count - unreachable} agent catalog(s) checked, {unreachable} unreachable";
+            await parse.InvocationConfiguration.Output.WriteLineAsync(
+                $"plan {loaded.Rollout} is valid: {loaded.Inventory.Count} node(s), {loaded.Artifacts.Count} artifact(s), target {loaded.TargetVersion}; {agents}{(parse.GetValue(verifySources) ? "; source digests match" : "")}");
             return ExitCodes.Ok;
         });
         return command;

@@ -105,6 +105,16 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         return outcome;
     }
 
+    /// <summary>A node whose claim another rollout holds: failed without a call, nothing was touched.</summary>
+    public NodeOutcome Refused(PlanNode node, string why)
+    {
+        journal.StartNode(plan.Rollout, node.Name);
+        var reason = $"refused: {why}; nothing was touched";
+        journal.FinishNode(plan.Rollout, node.Name, NodeStates.Failed, "", "", reason, 0);
+        progress.NodeFinished(node.Name, false, TimeSpan.Zero, reason);
+        return new NodeOutcome(node.Name, NodeStates.Failed, "", "", reason, 0, TimeSpan.Zero);
+    }
+
     /// <summary>
     /// A node that failed after (part of) its apply: rolled back when the policy says so. Returns the node's state and
     /// what the rollback did, in words for the report.

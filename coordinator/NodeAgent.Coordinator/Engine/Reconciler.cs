@@ -10,11 +10,13 @@ namespace NodeAgent.Coordinator.Engine;
 /// The first thing every run does, before it decides anything: ask each node of the plan for its unfinished
 /// operations, and follow every one that belongs to this rollout (started by a run that was killed) to its end with
 /// the same follow loop as a normal apply. After it, no operation of the rollout runs anywhere, so nothing of this
-/// run races one: the agents' state is the truth, the journal says what was intended. Returns the nodes it could not
-/// reconcile (unreachable, or an operation that did not finish in time); their state is unknown.
+/// run races one: the agents' state is the truth, the journal says what was intended. A node that does not answer is
+/// noted and left to the phases (it fails when its turn comes, as it would have); an operation that does not end while
+/// followed means the node is still busy with this rollout, and nothing may be started.
 /// </summary>
 internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress)
 {
+    /// <summary>Follows the rollout's running operations; returns the ones that were still running when the follow gave up.</summary>
     public async Task<IReadOnlyList<string>> RunAsync(CancellationToken cancellationToken)
     {
         var problems = new List<string>();
@@ -33,7 +35,7 @@ internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal jou
         });
         if (followed > 0 || problems.Count > 0)
         {
-            progress.Say($"reconcile: followed {followed} running operation(s) of this rollout to their end; {problems.Count} node(s) could not be reconciled");
+            progress.Say($"reconcile: followed {followed} running operation(s) of this rollout; {problems.Count} still running");
         }
 
         return problems.Order(StringComparer.Ordinal).ToList();
@@ -44,7 +46,8 @@ internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal jou
         var unfinished = await calls.UnfinishedAsync(node, cancellationToken);
         if (!unfinished.Ok)
         {
-            return (0, $"{unfinished.Error} (could not list its operations)");
+            journal.AddEvent(plan.Rollout, $"reconcile: {unfinished.Error} (could not list its operations; the node is checked again when its turn comes)");
+            return (0, null);
         }
 
         var ours = unfinished.Value!.Operations.Where(o => OperationIds.BelongsTo(plan.Rollout, o.OperationId)).ToList();

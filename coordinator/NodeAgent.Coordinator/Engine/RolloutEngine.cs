@@ -29,10 +29,12 @@ internal sealed partial class RolloutEngine(
     private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
     private bool _unreconciled;
+    private ClaimKeeper? _claims;
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
     {
         await using var claims = new ClaimKeeper(plan, calls, owner, journal, progress, time);
+        _claims = claims;
         bool run;
         try
         {
@@ -99,11 +101,11 @@ internal sealed partial class RolloutEngine(
             return $"{refused}; nothing was touched";
         }
 
-        var unreconciled = await new Reconciler(plan, calls, journal, progress).RunAsync(cancellationToken);
-        _unreconciled = unreconciled.Count > 0;
-        return unreconciled.Count == 0
+        var stillRunning = await new Reconciler(plan, calls, journal, progress).RunAsync(cancellationToken);
+        _unreconciled = stillRunning.Count > 0;
+        return stillRunning.Count == 0
             ? null
-            : $"could not reconcile {unreconciled.Count} node(s), so nothing was started: {string.Join("; ", unreconciled.Take(5))}";
+            : $"operations of this rollout are still running, so nothing was started: {string.Join("; ", stillRunning.Take(5))}";
     }
 
     /// <summary>
@@ -116,7 +118,7 @@ internal sealed partial class RolloutEngine(
         var unknown = journal.Nodes(plan.Rollout).Where(n => n.State == NodeStates.InFlight).Select(n => n.Node).ToList();
         if (hooks.Count > 0 && (_unreconciled || unknown.Count > 0))
         {
-            var why = $"cluster steps left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): the outcome on {(unknown.Count > 0 ? string.Join(", ", unknown) : "an unreachable node")} is not known, and a node may still be mid-apply; run rollout again to reconcile and go on, or abort and run rollout again to undo them";
+            var why = $"cluster steps left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): the outcome on {(unknown.Count > 0 ? string.Join(", ", unknown) : "a node still busy with this rollout")} is not known, and a node may still be mid-apply; run rollout again to reconcile and go on, or abort and run rollout again to undo them";
             journal.AddEvent(plan.Rollout, why);
             progress.Say(why);
             return;
@@ -377,7 +379,9 @@ internal sealed partial class RolloutEngine(
                 return;
             }
 
-            var outcome = await _upgrader.UpgradeAsync(node, ct);
+            var outcome = await _claims!.EnsureAsync(node, ct) is { } refused
+                ? _upgrader.Refused(node, refused)
+                : await _upgrader.UpgradeAsync(node, ct);
             lock (outcomes)
             {
                 outcomes.Add(outcome);

@@ -55,6 +55,24 @@ internal sealed partial class RolloutJournal : IDisposable
         }
     }
 
+    /// <summary>Whether a coordinator holds <see cref="LockForRollout"/> on this journal now (a rollout is really running).</summary>
+    public static bool IsLocked(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.GetFullPath(path) + ".lock", FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     public RolloutRecord? Find(string id) => Query("SELECT * FROM rollouts WHERE id=$id", ReadRollout, ("$id", id)).FirstOrDefault();
 
     public IReadOnlyList<RolloutRecord> All() => Query("SELECT * FROM rollouts ORDER BY started DESC", ReadRollout);

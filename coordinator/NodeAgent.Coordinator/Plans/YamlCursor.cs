@@ -14,13 +14,13 @@ internal sealed partial class YamlCursor(string file)
 
     public IReadOnlyList<string> Errors => _errors;
 
-    public void Error(YamlNode? node, string key, string problem)
-    {
-        var line = node is null ? 1 : node.Start.Line;
-        var column = node is null ? 1 : node.Start.Column;
+    public void Error(YamlNode? node, string key, string problem) =>
         // Keys and values come from the file: escape control characters wherever they appear, keys included.
-        _errors.Add(Escape($"{file}:{line}:{column}: {key}: {problem}"));
-    }
+        _errors.Add(Escape($"{Where(node, key)}: {problem}"));
+
+    /// <summary>"file:line:column: key" of a node, as every problem names it (also kept for checks made after loading).</summary>
+    public string Where(YamlNode? node, string key) =>
+        Escape($"{file}:{(node is null ? 1 : node.Start.Line)}:{(node is null ? 1 : node.Start.Column)}: {key}");
 
     /// <summary>The mapping at <paramref name="key"/>, reporting keys that are not in <paramref name="allowed"/>.</summary>
     public YamlMappingNode? Mapping(YamlNode? node, string key, bool required, params string[] allowed)
