@@ -36,7 +36,8 @@ internal sealed class BackupPhase(Plan plan, AgentCalls calls, RolloutJournal jo
 
     private async Task<List<string>> BackUpNodeAsync(PlanNode node, int run, CancellationToken cancellationToken)
     {
-        var info = await calls.InfoAsync(node, probe: false, cancellationToken);
+        // Probed now: the versions must be what runs after the reconcile, not what the agent saw before the last apply.
+        var info = await calls.InfoAsync(node, probe: true, cancellationToken);
         if (!info.Ok)
         {
             return [info.Error!];
