@@ -38,7 +38,7 @@ public sealed class GateAndReconcileTests
     [Fact]
     public async Task Rollout_KilledWhileAnApplyWaitsForHealth_RerunFollowsItAndBacksUpOnlyTheOldVersion()
     {
-        await using var fleet = await FleetFixture.StartAsync(nodes: 2, controlPlane: 1, startupDelayMs: 5000);
+        await using var fleet = await FleetFixture.StartAsync(nodes: 2, controlPlane: 1, startupDelayMs: 10_000);
         var plan = fleet.WritePlan(new PlanOptions { Phases = "[preflight, backup, canary, control-plane, workers, verify]" });
         Assert.Equal(ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
         await using (var first = fleet.RolloutProcess(plan))
@@ -80,7 +80,7 @@ public sealed class GateAndReconcileTests
         var validate = await fleet.CoordinatorAsync("validate", path);
         var rollout = await fleet.CoordinatorAsync("rollout", path, "--plain", "--report-dir", fleet.Reports);
 
-        const string Expected = "r1.yaml:14:13: components.worker[1].name: node node-001's agent has no component kube-proxie in its catalog (it has kubelet, kube-proxy)";
+        const string Expected = "r1.yaml:14:15: components.worker[1].name: node node-001's agent has no component kube-proxie in its catalog (it has kubelet, kube-proxy)";
         Assert.Equal(ExitCodes.InvalidPlan, validate.ExitCode);
         Assert.Contains(Expected, validate.Err, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.RolloutFailed, rollout.ExitCode);

@@ -60,6 +60,23 @@ public sealed class NodeClaimTests
     }
 
     [Fact]
+    public async Task StopComponent_SameIdRepeatedByALaterRun_ReturnsTheExistingOperation()
+    {
+        await using var node = await TestNode.StartAsync();
+        var claims = Claims(node);
+        await claims.AcquireClaimAsync(Acquire("up-17", JournalA, fencing: 1));
+        var first = await node.Client.StopComponentAsync(
+            new StopComponentRequest { OperationId = "up-17:stop", Component = "kube-proxy", Claim = new ClaimRef { RolloutId = "up-17", JournalId = JournalA, Fencing = 1 } });
+        await claims.AcquireClaimAsync(Acquire("up-17", JournalA, fencing: 2));
+
+        var again = await node.Client.StopComponentAsync(
+            new StopComponentRequest { OperationId = "up-17:stop", Component = "kube-proxy", Claim = new ClaimRef { RolloutId = "up-17", JournalId = JournalA, Fencing = 2 } });
+
+        Assert.True(again.Operation.Existing);
+        Assert.Equal(first.Operation.OperationId, again.Operation.OperationId);
+    }
+
+    [Fact]
     public async Task AcquireClaim_TheOwnersClaimExpired_AnotherRolloutTakesTheNode()
     {
         await using var node = await TestNode.StartAsync();
