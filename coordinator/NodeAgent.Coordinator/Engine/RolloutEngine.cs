@@ -230,6 +230,12 @@ internal sealed partial class RolloutEngine(
             Phase(Phases.Verify);
             _verification = [.. await _verifier.VerifyAsync(plan.Inventory, cancellationToken)];
             var bad = _verification.Where(v => !v.Ok).ToList();
+            foreach (var node in bad.Where(b => journal.Nodes(plan.Rollout).Any(n => n.Node == b.Node && NodeStates.IsDone(n.State))))
+            {
+                // Found after the window (controllers running again): reported, not rolled back by the coordinator.
+                journal.MarkNode(plan.Rollout, node.Node, NodeStates.Failed, $"final verification failed: {node.Detail}; not rolled back (found after the window; roll it back with agentctl, or run rollout again to retry it)");
+            }
+
             if (bad.Count > 0)
             {
                 return (RolloutStates.Failed, $"verification failed on {bad.Count} node(s): {string.Join("; ", bad.Take(5).Select(b => $"{b.Node}: {b.Detail}"))}");
