@@ -16,21 +16,23 @@ namespace NodeAgent.Coordinator.Engine;
 /// </summary>
 internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress)
 {
-    /// <summary>Follows the rollout's running operations; returns the ones that were still running when the follow gave up.</summary>
-    public async Task<IReadOnlyList<string>> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Follows the rollout's running operations; returns the ones still running when the follow gave up, and the
+    /// nodes that did not answer.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> StillRunning, IReadOnlyList<string> Unreachable)> RunAsync(CancellationToken cancellationToken)
     {
         var problems = new List<string>();
+        var unreachable = new List<string>();
         var followed = 0;
         await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
         {
-            var (count, problem) = await ReconcileAsync(node, ct);
+            var (count, problem, answered) = await ReconcileAsync(node, ct);
             lock (problems)
             {
                 followed += count;
-                if (problem is not null)
-                {
-                    problems.Add(problem);
-                }
+                problems.AddRange(problem is null ? [] : [problem]);
+                unreachable.AddRange(answered ? [] : [node.Name]);
             }
         });
         if (followed > 0 || problems.Count > 0)
@@ -38,16 +40,16 @@ internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal jou
             progress.Say($"reconcile: followed {followed} running operation(s) of this rollout; {problems.Count} still running");
         }
 
-        return problems.Order(StringComparer.Ordinal).ToList();
+        return (problems.Order(StringComparer.Ordinal).ToList(), unreachable);
     }
 
-    private async Task<(int Followed, string? Problem)> ReconcileAsync(PlanNode node, CancellationToken cancellationToken)
+    private async Task<(int Followed, string? Problem, bool Answered)> ReconcileAsync(PlanNode node, CancellationToken cancellationToken)
     {
         var unfinished = await calls.UnfinishedAsync(node, cancellationToken);
         if (!unfinished.Ok)
         {
             journal.AddEvent(plan.Rollout, $"reconcile: {unfinished.Error} (could not list its operations; the node is checked again when its turn comes)");
-            return (0, null);
+            return (0, null, false);
         }
 
         var ours = unfinished.Value!.Operations.Where(o => OperationIds.BelongsTo(plan.Rollout, o.OperationId)).ToList();
@@ -57,12 +59,12 @@ internal sealed class Reconciler(Plan plan, AgentCalls calls, RolloutJournal jou
             var result = await calls.FollowAsync(node, running.OperationId, cancellationToken);
             if (!result.Ok || result.Value!.State == OperationState.Running)
             {
-                return (ours.Count, $"{node.Name}: operation {running.OperationId} did not finish while followed: {result.Error ?? "still running"}");
+                return (ours.Count, $"{node.Name}: operation {running.OperationId} did not finish while followed: {result.Error ?? "still running"}", true);
             }
 
             journal.AddEvent(plan.Rollout, $"reconcile: {node.Name}: {running.OperationId} ({running.Kind} of {running.Component}) ended {NodeUpgrader.State(result.Value.State)}: {result.Value.Message}");
         }
 
-        return (ours.Count, null);
+        return (ours.Count, null, true);
     }
 }

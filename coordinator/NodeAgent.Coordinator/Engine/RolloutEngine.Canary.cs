@@ -75,9 +75,8 @@ internal sealed partial class RolloutEngine
     {
         var attempt = journal.Nodes(plan.Rollout).Single(n => n.Node == node.Name).Attempt;
         var (state, notes) = await _upgrader.FailAsync(node, attempt, cancellationToken);
-        var reason = $"canary gate failed after the soak: {detail}{notes}";
-        journal.MarkNode(plan.Rollout, node.Name, state, reason);
-        progress.Say($"{node.Name}: {reason}");
-        return $"{node.Name}: {reason}";
+        journal.MarkNode(plan.Rollout, node.Name, state, $"canary gate failed after the soak: {detail}{notes}");
+        progress.Say($"{node.Name}: canary gate failed after the soak: {detail}{notes}");
+        return $"{node.Name}: {detail}{notes}";
     }
 }

@@ -28,7 +28,6 @@ internal sealed partial class RolloutEngine(
     private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time, owner, NewVerifier(plan, calls, journal, cluster));
     private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
-    private bool _unreconciled;
     private ClaimKeeper? _claims;
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
@@ -101,8 +100,7 @@ internal sealed partial class RolloutEngine(
             return $"{refused}; nothing was touched";
         }
 
-        var stillRunning = await new Reconciler(plan, calls, journal, progress).RunAsync(cancellationToken);
-        _unreconciled = stillRunning.Count > 0;
+        var (stillRunning, _) = await new Reconciler(plan, calls, journal, progress).RunAsync(cancellationToken);
         return stillRunning.Count == 0
             ? null
             : $"operations of this rollout are still running, so nothing was started: {string.Join("; ", stillRunning.Take(5))}";
@@ -110,15 +108,24 @@ internal sealed partial class RolloutEngine(
 
     /// <summary>
     /// Every hook's OnStop, last registered first, on the nodes this run holds; one that fails is journaled and the
-    /// others still run. Skipped while any node's outcome is unknown: it may still be mid-apply, and starting the
-    /// controllers then is what the window exists to prevent.
+    /// others still run. First the agents are asked again and every running operation of this rollout is followed to
+    /// its end; skipped while a node's outcome stays unknown (an in-flight node that does not answer, an operation that
+    /// does not end): it may still be mid-apply, and starting the controllers then is what the window exists to prevent.
     /// </summary>
     private async Task UndoHooksAsync(ClaimKeeper claims, CancellationToken cancellationToken)
     {
-        var unknown = journal.Nodes(plan.Rollout).Where(n => n.State == NodeStates.InFlight).Select(n => n.Node).ToList();
-        if (hooks.Count > 0 && (_unreconciled || unknown.Count > 0))
+        if (hooks.Count == 0)
         {
-            var why = $"cluster steps left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): the outcome on {(unknown.Count > 0 ? string.Join(", ", unknown) : "a node still busy with this rollout")} is not known, and a node may still be mid-apply; run rollout again to reconcile and go on, or abort and run rollout again to undo them";
+            return;
+        }
+
+        // Asked again now, not taken from the journal: every operation of this rollout is followed to its end first.
+        var (stillRunning, unreachable) = await new Reconciler(plan, calls, journal, progress).RunAsync(cancellationToken);
+        var inFlight = journal.Nodes(plan.Rollout).Where(n => n.State == NodeStates.InFlight).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
+        var unknown = unreachable.Where(inFlight.Contains).Concat(stillRunning).ToList();
+        if (unknown.Count > 0)
+        {
+            var why = $"cluster steps left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): a node may still be mid-apply ({string.Join("; ", unknown)}); run rollout again to reconcile and go on, or abort and run rollout again to undo them";
             journal.AddEvent(plan.Rollout, why);
             progress.Say(why);
             return;
