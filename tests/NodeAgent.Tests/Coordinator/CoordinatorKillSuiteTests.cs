@@ -19,6 +19,9 @@ namespace NodeAgent.Tests.Coordinator;
 public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
 {
     private const int Kills = 30;
+
+    /// <summary>Well above the stand-ins' 15 s start-up, on a loaded 2-core machine: a kill must not be confused with a slow start.</summary>
+    private const string HealthTimeout = "60s";
     private const string Controllers = "cluster:\n  controllers: [kube-controller-manager, kube-scheduler]\n";
 
     [Fact]
@@ -125,7 +128,7 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
     private static DateTimeOffset End(Operation op) => op.FinishedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue;
 
     private static string Upgrade(FleetFixture fleet, int round) =>
-        fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", Phases = "[preflight, backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
+        fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[preflight, backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
 
     /// <summary>
     /// Back to the installed version: the same plan with the fleet's original binaries as artifacts. No preflight: going
@@ -133,7 +136,7 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
     /// </summary>
     private static string Downgrade(FleetFixture fleet, int round)
     {
-        var path = fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", Phases = "[backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
+        var path = fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
         var text = File.ReadAllText(path).Replace($"targetVersion: {Fleet.TargetVersion}", $"targetVersion: {Fleet.FromVersion}", StringComparison.Ordinal);
         foreach (var artifact in fleet.Fleet.Manifest.Artifacts)
         {

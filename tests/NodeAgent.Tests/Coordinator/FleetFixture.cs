@@ -25,6 +25,8 @@ internal sealed record PlanOptions
 
     public string SoakAfterCanary { get; init; } = "0s";
 
+    public string HealthTimeout { get; init; } = "20s";
+
     public string? KubeletArtifact { get; init; }
 
     public IReadOnlyDictionary<string, string> AddressOverrides { get; init; } = new Dictionary<string, string>();
@@ -110,7 +112,7 @@ internal sealed class FleetFixture : IAsyncDisposable
               maxConcurrency: 4
               failureThreshold: { perBatch: {{options.PerBatch}}, total: {{options.Total}} }
               soak: { afterCanary: {{options.SoakAfterCanary}}, betweenBatches: {{options.SoakBetweenBatches}} }
-              healthTimeout: 20s
+              healthTimeout: {{options.HealthTimeout}}
               callTimeout: 20s
               retries: 1
               phases: {{options.Phases}}

@@ -39,7 +39,7 @@ public sealed class GateAndReconcileTests
     public async Task Rollout_KilledWhileAnApplyWaitsForHealth_RerunFollowsItAndBacksUpOnlyTheOldVersion()
     {
         await using var fleet = await FleetFixture.StartAsync(nodes: 2, controlPlane: 1, startupDelayMs: 10_000);
-        var plan = fleet.WritePlan(new PlanOptions { Phases = "[preflight, backup, canary, control-plane, workers, verify]" });
+        var plan = fleet.WritePlan(new PlanOptions { Phases = "[preflight, backup, canary, control-plane, workers, verify]", HealthTimeout = "60s" });
         Assert.Equal(ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
         await using (var first = fleet.RolloutProcess(plan))
         {
