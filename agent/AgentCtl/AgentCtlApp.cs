@@ -34,6 +34,7 @@ internal static class AgentCtlApp
             OpsCommand.List(connection),
             OpsCommand.Show(connection),
             AuditCommand.Build(connection),
+            ClaimCommand.Build(connection),
         })
         {
             root.Subcommands.Add(command);

@@ -32,6 +32,9 @@ internal sealed class CliContext(ParseResult parse, ConnectionOptions connection
 
     public NodeAgentService.NodeAgentServiceClient Client => new(_channel ??= OpenChannel());
 
+    /// <summary>The node claim service of the same agent.</summary>
+    public NodeClaimService.NodeClaimServiceClient Claims => new(_channel ??= OpenChannel());
+
     /// <summary>Writes a result as JSON or YAML on stdout.</summary>
     public void WriteResult(IMessage message) => ResultWriter.Write(Out, Format, message);
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Api;
+using NodeAgent.Claims;
 using NodeAgent.Checks;
 using NodeAgent.Components;
 using NodeAgent.Configuration;
@@ -61,6 +62,7 @@ internal static partial class AgentApp
 
         var app = builder.Build();
         app.MapGrpcService<NodeAgentGrpcService>();
+        app.MapGrpcService<ClaimGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (options.Listeners.Metrics is { Length: > 0 } metricsAddress)
@@ -139,11 +141,14 @@ internal static partial class AgentApp
         services.AddSingleton<ReleaseKey>();
         services.AddSingleton<CallGate>();
         services.AddSingleton<ErrorInterceptor>();
+        services.AddSingleton<ClaimStore>();
+        services.AddSingleton<ClaimGuard>();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.
             grpc.Interceptors.Add<CallGate>();
             grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<ClaimGuard>();
             grpc.MaxReceiveMessageSize = NodeAgentGrpcService.ChunkSize + (64 * 1024);
             grpc.EnableDetailedErrors = false;
         });

@@ -3,6 +3,7 @@ using System.Globalization;
 using DemoFleet;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -58,7 +59,8 @@ try
     using var journal = new RolloutJournal(Path.Combine(dir, "journal.db"), TimeProvider.System);
     var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
     var rollout = Stopwatch.StartNew();
-    var result = await new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System).RunAsync(CancellationToken.None);
+    var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
+    var result = await new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner).RunAsync(CancellationToken.None);
     var rolloutMs = rollout.Elapsed.TotalMilliseconds;
     if (!result.Succeeded)
     {

@@ -42,7 +42,8 @@ public sealed class Fleet : IAsyncDisposable
             : Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
 
     /// <summary>Lays out <paramref name="nodes"/> nodes (the first <paramref name="controlPlane"/> are control-plane) and starts their agents.</summary>
-    public static async Task<Fleet> StartAsync(string directory, int nodes, int controlPlane, int startupDelayMs = 300)
+    /// <remarks>With <paramref name="startupDelayMaxMs"/> above <paramref name="startupDelayMs"/>, every start of a stand-in takes a random time between the two.</remarks>
+    public static async Task<Fleet> StartAsync(string directory, int nodes, int controlPlane, int startupDelayMs = 300, int startupDelayMaxMs = 0)
     {
         var fleet = new Fleet(directory);
         try
@@ -54,7 +55,7 @@ public sealed class Fleet : IAsyncDisposable
             {
                 var role = i <= controlPlane ? "control-plane" : "worker";
                 var name = role == "control-plane" ? $"cp-{i:00}" : $"node-{i - controlPlane:000}";
-                var config = fleet.LayOutNode(name, role == "control-plane" ? [.. ControlPlaneComponents, .. Controllers] : WorkerComponents, startupDelayMs);
+                var config = fleet.LayOutNode(name, role == "control-plane" ? [.. ControlPlaneComponents, .. Controllers] : WorkerComponents, startupDelayMs, startupDelayMaxMs);
                 var agent = AgentApp.Create(AgentConfigLoader.Load(config), []);
                 fleet._agents.Add(agent);
                 await agent.StartAsync();
@@ -141,7 +142,7 @@ public sealed class Fleet : IAsyncDisposable
     }
 
     /// <summary>Writes one node's installed binaries, configs and agent config; returns the config path.</summary>
-    private string LayOutNode(string name, string[] components, int startupDelayMs)
+    private string LayOutNode(string name, string[] components, int startupDelayMs, int startupDelayMaxMs)
     {
         var dir = NodeDir(name);
         var yaml = new System.Text.StringBuilder($"""
@@ -165,7 +166,7 @@ public sealed class Fleet : IAsyncDisposable
             File.WriteAllText(binary, BinaryScript(FromVersion) + $"# {component}\n");
             File.SetUnixFileMode(binary, (UnixFileMode)Convert.ToInt32("755", 8));
             var port = FreePort();
-            File.WriteAllText(config, $"{{\"port\": {port}, \"startupDelayMs\": {startupDelayMs}}}");
+            File.WriteAllText(config, $"{{\"port\": {port}, \"startupDelayMs\": {startupDelayMs}, \"startupDelayMaxMs\": {startupDelayMaxMs}}}");
             yaml.Append($"""
                   - name: {component}
                     unit: {component}

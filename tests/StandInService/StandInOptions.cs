@@ -5,8 +5,9 @@ namespace StandInService;
 
 /// <summary>
 /// How the stand-in behaves. From the command line: --reported-version V (baked into the "binary" script),
-/// --version, --config FILE (JSON: port, startupDelayMs, healthy, healthyWhenFileExists, apiConnections: { endpoint,
-/// count }), --port, --startup-delay-ms, --never-healthy, --exit-after-ms. Later flags win over the config file.
+/// --version, --config FILE (JSON: port, startupDelayMs, startupDelayMaxMs, healthy, healthyWhenFileExists,
+/// apiConnections: { endpoint, count }), --port, --startup-delay-ms, --never-healthy, --exit-after-ms. Later flags win
+/// over the config file.
 /// </summary>
 internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion, int Port, int StartupDelayMs, bool Healthy)
 {
@@ -18,8 +19,14 @@ internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion,
 
     public int ApiConnectionCount { get; init; }
 
-    /// <summary>When above 0, the process exits (code 3) this long after it starts serving: a build that is healthy for a while, then dies.</summary>
-    public int ExitAfterMs { get; init; }
+    /// <summary>When above <see cref="StartupDelayMs"/>: the start-up delay is drawn at random between the two (a fleet whose services take uneven time).</summary>
+    public int StartupDelayMaxMs { get; init; }
+
+    /// <summary>When set, the process exits this long after it starts serving (a build that dies some seconds after it looked healthy).</summary>
+    public int? ExitAfterMs { get; init; }
+
+    /// <summary>The start-up delay of this run.</summary>
+    public int DrawStartupDelayMs() => StartupDelayMaxMs > StartupDelayMs ? Random.Shared.Next(StartupDelayMs, StartupDelayMaxMs + 1) : StartupDelayMs;
 
     public static StandInOptions Parse(string[] args)
     {
@@ -50,6 +57,7 @@ internal sealed record StandInOptions(string ReportedVersion, bool PrintVersion,
         {
             Port = root.TryGetProperty("port", out var port) ? port.GetInt32() : options.Port,
             StartupDelayMs = root.TryGetProperty("startupDelayMs", out var delay) ? delay.GetInt32() : options.StartupDelayMs,
+            StartupDelayMaxMs = root.TryGetProperty("startupDelayMaxMs", out var maxDelay) ? maxDelay.GetInt32() : options.StartupDelayMaxMs,
             Healthy = root.TryGetProperty("healthy", out var healthy) ? healthy.GetBoolean() : options.Healthy,
             HealthyWhenFileExists = root.TryGetProperty("healthyWhenFileExists", out var gate) ? gate.GetString() : options.HealthyWhenFileExists,
             ApiEndpoint = root.TryGetProperty("apiConnections", out var api) ? api.GetProperty("endpoint").GetString() : options.ApiEndpoint,

@@ -98,12 +98,15 @@ internal static class ProtoMapping
         Message = e.Message,
     };
 
-    /// <summary>Identifies a request without its operation id, so that a reused id with another payload is caught.</summary>
+    /// <summary>Identifies a request without its operation id and claim, so that a reused id with another payload is caught.</summary>
     public static string Fingerprint(IMessage request)
     {
         var copy = request.Descriptor.Parser.ParseFrom(request.ToByteString());
         var field = copy.Descriptor.FindFieldByName("operation_id");
         field.Accessor.SetValue(copy, "");
+
+        // The claim says who asks (a later run of the same rollout carries a higher fencing number), not what is asked.
+        copy.Descriptor.FindFieldByName("claim")?.Accessor.Clear(copy);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(copy.ToByteArray()));
     }
 

@@ -20,6 +20,7 @@ internal enum AgentRole
 internal static class AgentRoles
 {
     private const string AgentService = "/nodeagent.v1.NodeAgentService/";
+    private const string ClaimService = "/nodeagent.v1.NodeClaimService/";
 
     private static readonly Dictionary<string, AgentRole> Minimum = new(StringComparer.Ordinal)
     {
@@ -42,6 +43,15 @@ internal static class AgentRoles
         ["ClearMarker"] = AgentRole.Operator,
         ["ListAuditEntries"] = AgentRole.Operator,
         ["CollectGarbage"] = AgentRole.Admin,
+    };
+
+    /// <summary>The node claim (claims.proto): a rollout takes and gives up its own; only an admin breaks another's.</summary>
+    private static readonly Dictionary<string, AgentRole> ClaimMinimum = new(StringComparer.Ordinal)
+    {
+        ["GetClaim"] = AgentRole.Monitor,
+        ["AcquireClaim"] = AgentRole.Operator,
+        ["ReleaseClaim"] = AgentRole.Operator,
+        ["BreakClaim"] = AgentRole.Admin,
     };
 
     private static readonly HashSet<string> Mutating = new(StringComparer.Ordinal)
@@ -72,13 +82,17 @@ internal static class AgentRoles
     /// <summary>The short method name ("Apply") of a full gRPC method ("/nodeagent.v1.NodeAgentService/Apply").</summary>
     public static string ShortName(string method) => method[(method.LastIndexOf('/') + 1)..];
 
-    public static bool IsMutating(string method) => method.StartsWith(AgentService, StringComparison.Ordinal) && Mutating.Contains(ShortName(method));
+    public static bool IsMutating(string method) =>
+        (method.StartsWith(AgentService, StringComparison.Ordinal) && Mutating.Contains(ShortName(method)))
+        || (method.StartsWith(ClaimService, StringComparison.Ordinal) && ShortName(method) != "GetClaim");
 
     /// <summary>Null when <paramref name="role"/> may call <paramref name="method"/>; otherwise why not.</summary>
     public static string? Check(AgentRole role, string method)
     {
         AgentRole? needed = method.StartsWith(AgentService, StringComparison.Ordinal)
             ? Minimum.TryGetValue(ShortName(method), out var minimum) ? minimum : null
+            : method.StartsWith(ClaimService, StringComparison.Ordinal)
+            ? ClaimMinimum.TryGetValue(ShortName(method), out var claimMinimum) ? claimMinimum : null
             : MonitorServices.Any(s => method.StartsWith(s, StringComparison.Ordinal)) ? AgentRole.Monitor : null;
         if (needed is null)
         {

@@ -20,6 +20,23 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
     public Task<CallResult<ListArtifactsResponse>> StagedAsync(PlanNode node, IEnumerable<string> digests, CancellationToken cancellationToken) =>
         CallAsync(node, client => client.ListArtifactsAsync(new ListArtifactsRequest { Sha256 = { digests } }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
 
+    /// <summary>The node's operations that are not finished yet.</summary>
+    public Task<CallResult<ListOperationsResponse>> UnfinishedAsync(PlanNode node, CancellationToken cancellationToken) =>
+        CallAsync(node, client => client.ListOperationsAsync(new ListOperationsRequest { UnfinishedOnly = true, Limit = 1000 }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+
+    /// <summary>Follows an operation that is already running on the node to its end, as <see cref="RunAsync"/> does after starting one.</summary>
+    public Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken) =>
+        RunAsync(
+            node,
+            async (client, deadline) => (await client.GetOperationAsync(new GetOperationRequest { OperationId = operationId }, deadline: deadline, cancellationToken: cancellationToken)).Operation,
+            _ => { },
+            cancellationToken);
+
+    /// <summary>A call to the node's claim service, with the call deadline.</summary>
+    public Task<CallResult<T>> ClaimAsync<T>(PlanNode node, Func<NodeClaimService.NodeClaimServiceClient, DateTime, Task<T>> call)
+        where T : class =>
+        GuardAsync(node, () => call(pool.ClaimsFor(node), Deadline()));
+
     /// <summary>Streams one artifact from its source file; the agent stores it only if the digest matches.</summary>
     public Task<CallResult<StageArtifactResponse>> StageAsync(PlanNode node, PlanArtifact artifact, CancellationToken cancellationToken) =>
         CallAsync(node, async client =>
@@ -98,12 +115,16 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
 
     private DateTime Deadline() => time.GetUtcNow().UtcDateTime + policy.CallTimeout;
 
-    private async Task<CallResult<T>> CallAsync<T>(PlanNode node, Func<NodeAgentService.NodeAgentServiceClient, Task<T>> call)
+    private Task<CallResult<T>> CallAsync<T>(PlanNode node, Func<NodeAgentService.NodeAgentServiceClient, Task<T>> call)
+        where T : class =>
+        GuardAsync(node, () => call(pool.For(node)));
+
+    private static async Task<CallResult<T>> GuardAsync<T>(PlanNode node, Func<Task<T>> call)
         where T : class
     {
         try
         {
-            return CallResult<T>.Success(await call(pool.For(node)));
+            return CallResult<T>.Success(await call());
         }
         catch (RpcException ex) when (TransportErrors.IsUnreachable(ex))
         {

@@ -17,8 +17,10 @@ internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) :
 {
     private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
 
-    public NodeAgentService.NodeAgentServiceClient For(PlanNode node) =>
-        new(_channels.GetOrAdd($"{node.Name} {node.Address}", _ => new Lazy<GrpcChannel>(() => Open(node))).Value);
+    public NodeAgentService.NodeAgentServiceClient For(PlanNode node) => new(Channel(node));
+
+    /// <summary>The node claim service of the same agent, on the same channel.</summary>
+    public NodeClaimService.NodeClaimServiceClient ClaimsFor(PlanNode node) => new(Channel(node));
 
     public void Dispose()
     {
@@ -27,6 +29,8 @@ internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) :
             channel.Value.Dispose();
         }
     }
+
+    private GrpcChannel Channel(PlanNode node) => _channels.GetOrAdd($"{node.Name} {node.Address}", _ => new Lazy<GrpcChannel>(() => Open(node))).Value;
 
     private GrpcChannel Open(PlanNode node)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
@@ -29,6 +30,13 @@ internal static class RolloutCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
+            // Before the window and before any agent is called: every source file must hash to its declared digest.
+            var sources = await SourceDigests.CheckAsync(plan, cancellationToken);
+            if (sources.Count > 0)
+            {
+                throw new CliFailure(sources.Count == 1 ? sources[0] : $"{sources.Count} artifact sources do not match the plan", ExitCodes.InvalidPlan, "correct the plan's sha256 and size, or the files", sources.Count == 1 ? null : sources);
+            }
+
             using var journal = options.OpenJournal(parse);
             IDisposable exclusive;
             try
@@ -60,9 +68,10 @@ internal static class RolloutCommand
             using var silence = plan.Cluster.Silence is { } alerts && plan.Runs(Phases.Silence) ? new SilenceHook(plan, alerts, http, journal, progress, TimeProvider.System) : null;
             var hooks = new List<IRolloutHook>();
             hooks.AddRange(silence is null ? [] : [silence]);
-            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress)] : []);
+            var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
+            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress, owner)] : []);
             var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
-            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, cluster);
+            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, owner, cluster);
             var live = !parse.GetValue(plain) && !options.Machine(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try

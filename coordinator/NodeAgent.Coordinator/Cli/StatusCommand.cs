@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Engine;
+using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Reports;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -16,10 +17,11 @@ internal static class StatusCommand
         command.SetAction(parse =>
         {
             using var journal = options.OpenExistingJournal(parse);
+            var locked = RolloutJournal.IsLocked(options.JournalPath(parse));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
-                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r, journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
+                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r.AsSeen(locked), journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
                 if (options.Machine(parse))
                 {
                     ResultWriter.Write(output, options.Format(parse), System.Text.Json.JsonSerializer.SerializeToNode(reports, ReportJsonContext.Default.ListRolloutReport));
@@ -34,7 +36,7 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            var record = journal.Find(id) ?? throw Unknown(id, options.JournalPath(parse));
+            var record = journal.Find(id)?.AsSeen(locked) ?? throw Unknown(id, options.JournalPath(parse));
 
             var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id), journal.Facts(id)));
             if (options.Machine(parse))

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -18,7 +19,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// Operation ids carry the run number and the step, so a resumed rollout stops them again and an undo is never
 /// answered with an earlier failed start.
 /// </summary>
-internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress) : IRolloutHook
+internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, ClaimOwner owner) : IRolloutHook
 {
     public const string FactStopped = "controllers-stopped";
     public const string FactStarted = "controllers-started";
@@ -33,24 +34,31 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
 
     public async Task AfterNodesAsync(CancellationToken cancellationToken)
     {
-        await StartAsync("start", "started again after the nodes were done", cancellationToken);
+        await StartAsync("start", "started again after the nodes were done", ControlPlane(), cancellationToken);
         _started = true;
     }
 
-    public async Task OnStopAsync(CancellationToken cancellationToken)
+    public async Task OnStopAsync(IReadOnlySet<string> claimed, CancellationToken cancellationToken)
     {
         if (_started || journal.Fact(plan.Rollout, "", FactStopped) is null)
         {
             return;
         }
 
-        await StartAsync("start-undo", "started again after the rollout stopped early", cancellationToken);
+        var held = ControlPlane().Where(n => claimed.Contains(n.Name)).ToList();
+        var notHeld = ControlPlane().Where(n => !claimed.Contains(n.Name)).Select(n => n.Name).ToList();
+        if (notHeld.Count > 0)
+        {
+            journal.AddEvent(plan.Rollout, $"controllers: not started on {string.Join(", ", notHeld)}: this run does not hold the node's claim");
+        }
+
+        await StartAsync("start-undo", "started again after the rollout stopped early", held, cancellationToken);
     }
 
     private async Task StopAsync(string action, CancellationToken cancellationToken)
     {
         journal.SetFact(plan.Rollout, "", FactStopped, $"stopping {string.Join(", ", plan.Cluster.Controllers)} on the control-plane nodes");
-        var (acted, problems) = await ActAsync(action, cancellationToken);
+        var (acted, problems) = await ActAsync(action, ControlPlane(), cancellationToken);
         if (problems.Count > 0)
         {
             throw new CoordinatorException($"could not stop the controllers: {string.Join("; ", problems)}");
@@ -63,9 +71,9 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
         progress.Say($"controllers: {summary}");
     }
 
-    private async Task StartAsync(string action, string what, CancellationToken cancellationToken)
+    private async Task StartAsync(string action, string what, IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        var (acted, problems) = await ActAsync(action, cancellationToken);
+        var (acted, problems) = await ActAsync(action, nodes, cancellationToken);
         var summary = problems.Count == 0
             ? $"{what}: {(acted.Count > 0 ? string.Join(", ", acted) : "nothing to start")}"
             : $"NOT all {what}, start them by hand: {string.Join("; ", problems)}";
@@ -78,13 +86,15 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
     }
 
     /// <summary>Stops or starts every listed controller in each control-plane agent's catalog; returns what was done and what failed.</summary>
-    private async Task<(List<string> Acted, List<string> Problems)> ActAsync(string action, CancellationToken cancellationToken)
+    private List<PlanNode> ControlPlane() => plan.Inventory.Where(n => n.Role == Roles.ControlPlane).ToList();
+
+    private async Task<(List<string> Acted, List<string> Problems)> ActAsync(string action, IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
         var acted = new List<string>();
         var problems = new List<string>();
         var run = journal.Runs(plan.Rollout);
         var start = action.StartsWith("start", StringComparison.Ordinal);
-        foreach (var node in plan.Inventory.Where(n => n.Role == Roles.ControlPlane))
+        foreach (var node in nodes)
         {
             var info = await calls.InfoAsync(node, probe: false, cancellationToken);
             if (!info.Ok)
@@ -99,8 +109,8 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, RolloutJourna
                 var result = await calls.RunAsync(
                     node,
                     async (client, deadline) => start
-                        ? (await client.StartComponentAsync(new StartComponentRequest { OperationId = id, Component = component, HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, deadline: deadline, cancellationToken: cancellationToken)).Operation
-                        : (await client.StopComponentAsync(new StopComponentRequest { OperationId = id, Component = component }, deadline: deadline, cancellationToken: cancellationToken)).Operation,
+                        ? (await client.StartComponentAsync(new StartComponentRequest { OperationId = id, Component = component, Claim = owner.Ref(), HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, deadline: deadline, cancellationToken: cancellationToken)).Operation
+                        : (await client.StopComponentAsync(new StopComponentRequest { OperationId = id, Component = component, Claim = owner.Ref() }, deadline: deadline, cancellationToken: cancellationToken)).Operation,
                     _ => { },
                     cancellationToken);
                 if (!result.Ok || result.Value!.State != OperationState.Succeeded)

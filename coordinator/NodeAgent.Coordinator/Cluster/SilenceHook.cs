@@ -58,7 +58,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
         _ended = true;
     }
 
-    public async Task OnStopAsync(CancellationToken cancellationToken)
+    public async Task OnStopAsync(IReadOnlySet<string> claimed, CancellationToken cancellationToken)
     {
         if (_ended)
         {

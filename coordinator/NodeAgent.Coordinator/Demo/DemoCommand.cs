@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Cli;
 using NodeAgent.Coordinator.Engine;
@@ -90,7 +91,8 @@ internal static class DemoCommand
         var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
         // The simulated fleet has no Kubernetes API, etcd or Alertmanager: of the cluster steps the demo shows the
         // controllers stopped on the control-plane nodes for the window and started again after it.
-        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [new ControllersHook(plan, calls, journal, progress)], TimeProvider.System);
+        var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
+        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [new ControllersHook(plan, calls, journal, progress, owner)], TimeProvider.System, owner);
         var result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, error, () => engine.RunAsync(cancellationToken));
         var report = RolloutReport.From(result);
         var written = report.Write(Path.Combine(work, "reports"));

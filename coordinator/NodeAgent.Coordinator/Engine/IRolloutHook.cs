@@ -19,6 +19,10 @@ internal interface IRolloutHook
     /// <summary>After the last node is done (and the pods are labeled), before verification.</summary>
     Task AfterNodesAsync(CancellationToken cancellationToken);
 
-    /// <summary>When the rollout stops early (threshold, canary gate or abort): undo what BeforeWindow did.</summary>
-    Task OnStopAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// When the rollout stops early (threshold, canary gate or abort): undo what BeforeWindow did, on the nodes in
+    /// <paramref name="claimed"/> only (the nodes this run holds the claim of; another rollout's nodes are never touched).
+    /// Not called while any node's outcome is unknown (it may still be mid-apply).
+    /// </summary>
+    Task OnStopAsync(IReadOnlySet<string> claimed, CancellationToken cancellationToken);
 }

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
@@ -14,8 +15,10 @@ namespace NodeAgent.Coordinator.Engine;
 /// component back by itself when it does not become healthy). When a component fails and the policy says so,
 /// the components already upgraded on that node are rolled back too, so the node ends wholly on one version.
 /// </summary>
-internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
+internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal journal, RolloutProgress progress, TimeProvider time, ClaimOwner owner, Verifier verifier)
 {
+    private readonly NodeRollback _rollback = new(plan, calls, owner);
+
     private readonly Lazy<byte[]> _manifest = new(() => plan.Signature is { } signature ? plan.ManifestUntil(signature.Expires).ToCanonicalBytes() : []);
 
     public async Task<NodeOutcome> UpgradeAsync(PlanNode node, CancellationToken cancellationToken)
@@ -23,7 +26,6 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         var started = time.GetUtcNow();
         var attempt = journal.StartNode(plan.Rollout, node.Name);
         progress.NodeStarted(node.Name, plan.ComponentsOf(node).Select(c => c.Name));
-        var upgraded = new List<string>();
         var from = "";
         var restarts = 0;
         var applies = new List<Operation>();
@@ -62,9 +64,13 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
 
             if (op.Changed)
             {
-                upgraded.Add(component.Name);
                 restarts++;
             }
+        }
+
+        if (failure is null && await verifier.CheckComponentsAsync(node, cancellationToken) is { } unhealthy)
+        {
+            failure = $"verification after the apply: {unhealthy}";
         }
 
         var state = NodeStates.Succeeded;
@@ -74,13 +80,8 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         }
         else if (failure is not null)
         {
-            state = NodeStates.Failed;
-            if (plan.Policy.RollbackOnFailure && upgraded.Count > 0)
-            {
-                var (allRolledBack, notes) = await RollBackAsync(node, upgraded, attempt, cancellationToken);
-                failure += notes;
-                state = allRolledBack ? NodeStates.RolledBack : NodeStates.Failed;
-            }
+            (state, var notes) = await FailAsync(node, attempt, cancellationToken);
+            failure += notes;
         }
 
         if (applies.Any(a => a.Changed))
@@ -112,29 +113,30 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
         return outcome;
     }
 
-    private async Task<(bool AllRolledBack, string Notes)> RollBackAsync(PlanNode node, List<string> upgraded, int attempt, CancellationToken cancellationToken)
+    /// <summary>A node whose claim another rollout holds: failed without a call, nothing was touched.</summary>
+    public NodeOutcome Refused(PlanNode node, string why)
     {
-        var notes = new List<string>();
-        var all = true;
-        foreach (var component in Enumerable.Reverse(upgraded))
+        journal.StartNode(plan.Rollout, node.Name);
+        progress.NodeStarted(node.Name, plan.ComponentsOf(node).Select(c => c.Name));
+        var reason = $"refused: {why}; nothing was touched";
+        journal.FinishNode(plan.Rollout, node.Name, NodeStates.Failed, "", "", reason, 0);
+        progress.NodeFinished(node.Name, false, TimeSpan.Zero, reason);
+        return new NodeOutcome(node.Name, NodeStates.Failed, "", "", reason, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// A node that failed after (part of) its apply: rolled back when the policy says so. Returns the node's state and
+    /// what the rollback did, in words for the report.
+    /// </summary>
+    public async Task<(string State, string Notes)> FailAsync(PlanNode node, int attempt, CancellationToken cancellationToken)
+    {
+        if (!plan.Policy.RollbackOnFailure)
         {
-            var request = new RollbackRequest
-            {
-                OperationId = OperationIds.For(plan.Rollout, node.Name, component, "rollback", attempt),
-                Component = component,
-                HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
-            };
-            var result = await calls.RunAsync(
-                node,
-                async (client, deadline) => (await client.RollbackAsync(request, deadline: deadline, cancellationToken: cancellationToken)).Operation,
-                _ => { },
-                cancellationToken);
-            var ok = result.Ok && result.Value!.State == OperationState.Succeeded;
-            all &= ok;
-            notes.Add(ok ? $"{component} rolled back" : $"{component} ROLLBACK FAILED: {result.Error ?? result.Value!.Message}");
+            return (NodeStates.Failed, "; not rolled back (policy.rollbackOnFailure is false)");
         }
 
-        return (all, "; " + string.Join("; ", notes));
+        var rollback = await _rollback.RunAsync(node, attempt, cancellationToken);
+        return (rollback.AnyChanged && rollback.AllRolledBack ? NodeStates.RolledBack : NodeStates.Failed, $"; {rollback.Notes}");
     }
 
     private ApplyRequest ApplyRequest(PlanNode node, PlanComponent component, int attempt)
@@ -147,6 +149,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, RolloutJournal j
             Marker = new MarkerOptions { Write = component.Marker },
             HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
             ConnectionSoak = Duration.FromTimeSpan(plan.Cluster.Gates.ConnectionSoak),
+            Claim = owner.Ref(),
         };
         foreach (var (role, artifact) in component.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {

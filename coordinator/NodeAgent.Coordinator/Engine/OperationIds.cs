@@ -21,6 +21,16 @@ internal static class OperationIds
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..24];
-        return $"{rollout[..Math.Min(rollout.Length, 40)]}:{hash}:{action}:{attempt}";
+        return $"{Prefix(rollout)}{hash}:{action}:{attempt}";
     }
+
+    /// <summary>
+    /// Whether an operation id was made by <see cref="For"/> for <paramref name="rollout"/>. Both forms start with the
+    /// rollout id (its first 40 characters for a shortened one) and a colon; rollout ids have no colon, so another
+    /// rollout matches only if the two share their first 40 characters.
+    /// </summary>
+    public static bool BelongsTo(string rollout, string operationId) =>
+        operationId.StartsWith(rollout + ":", StringComparison.Ordinal) || operationId.StartsWith(Prefix(rollout), StringComparison.Ordinal);
+
+    private static string Prefix(string rollout) => $"{rollout[..Math.Min(rollout.Length, 40)]}:";
 }

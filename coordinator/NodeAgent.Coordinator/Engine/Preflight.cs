@@ -50,14 +50,11 @@ internal sealed class Preflight(Plan plan, AgentCalls calls)
             return (null, [$"{info.Error} (agent unreachable)"]);
         }
 
+        problems.AddRange(CatalogCheck.Missing(plan, node, info.Value!));
         foreach (var planned in plan.ComponentsOf(node))
         {
             var status = info.Value!.Components.FirstOrDefault(c => c.Name == planned.Name);
-            if (status is null)
-            {
-                problems.Add($"{node.Name}: the agent's catalog has no component {planned.Name}");
-            }
-            else if (touched)
+            if (status is null || touched)
             {
                 continue;
             }

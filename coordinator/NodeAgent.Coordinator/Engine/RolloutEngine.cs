@@ -1,5 +1,6 @@
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -12,7 +13,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// verify. Every step is journaled before it acts; a rollout run again resumes where it stopped, never touching a
 /// node that is done. Between nodes and batches it obeys pause, resume and abort requested from another process.
 /// </summary>
-internal sealed class RolloutEngine(
+internal sealed partial class RolloutEngine(
     Plan plan,
     string planPath,
     AgentCalls calls,
@@ -20,16 +21,19 @@ internal sealed class RolloutEngine(
     RolloutProgress progress,
     IReadOnlyList<IRolloutHook> hooks,
     TimeProvider time,
+    ClaimOwner owner,
     ClusterAccess? cluster = null)
 {
-    private const string CanaryGatePassed = "canary gate passed";
     private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
-    private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time);
-    private readonly Verifier _verifier = new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
+    private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time, owner, NewVerifier(plan, calls, journal, cluster));
+    private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
+    private ClaimKeeper? _claims;
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
     {
+        await using var claims = new ClaimKeeper(plan, calls, owner, journal, progress, time);
+        _claims = claims;
         bool run;
         try
         {
@@ -38,8 +42,13 @@ internal sealed class RolloutEngine(
         catch (AbortedRolloutException aborted)
         {
             // Aborted while no coordinator ran (or an earlier run stopped before undoing): undo the cluster steps
-            // now (each undo is idempotent), then refuse as before.
-            await UndoHooksAsync(cancellationToken);
+            // now (each undo is idempotent), on the nodes this run can claim and once nothing of it still runs.
+            if (await TakeOverAsync(claims, cancellationToken) is null)
+            {
+                await UndoHooksAsync(claims, cancellationToken);
+            }
+
+            await claims.ReleaseAllAsync(cancellationToken);
             throw new CoordinatorException(aborted.Message);
         }
 
@@ -51,7 +60,8 @@ internal sealed class RolloutEngine(
         (string State, string Message) outcome;
         try
         {
-            outcome = await RunPhasesAsync(cancellationToken);
+            var refused = await TakeOverAsync(claims, cancellationToken);
+            outcome = refused is null ? await RunPhasesAsync(cancellationToken) : (RolloutStates.Failed, refused);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -67,32 +77,16 @@ internal sealed class RolloutEngine(
             outcome = (RolloutStates.Failed, $"the coordinator stopped on an unexpected error ({ex.GetType().Name}: {ex.Message}); run rollout again to resume");
         }
 
-        if (outcome.State != RolloutStates.Succeeded)
+        if (outcome.State != RolloutStates.Succeeded && claims.Held.Count > 0)
         {
-            await UndoHooksAsync(cancellationToken);
+            await UndoHooksAsync(claims, cancellationToken);
         }
 
+        await claims.ReleaseAllAsync(cancellationToken);
         journal.SetState(plan.Rollout, outcome.State, outcome.Message);
         journal.AddEvent(plan.Rollout, $"{outcome.State}: {outcome.Message}");
         progress.Say($"rollout {plan.Rollout} {outcome.State}: {outcome.Message}");
         return Result();
-    }
-
-    /// <summary>Every hook's OnStop, last registered first; one that fails is journaled and the others still run.</summary>
-    private async Task UndoHooksAsync(CancellationToken cancellationToken)
-    {
-        foreach (var hook in Enumerable.Reverse(hooks))
-        {
-            try
-            {
-                await hook.OnStopAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is CoordinatorException or HttpRequestException or Grpc.Core.RpcException)
-            {
-                journal.AddEvent(plan.Rollout, $"{hook.Name}: could not undo its step after the rollout stopped: {ex.Message}");
-                progress.Say($"{hook.Name}: could not undo its step: {ex.Message}");
-            }
-        }
     }
 
     /// <summary>Creates or resumes the journaled rollout; false when there is nothing to do.</summary>
@@ -186,6 +180,12 @@ internal sealed class RolloutEngine(
             Phase(Phases.Verify);
             _verification = [.. await _verifier.VerifyAsync(plan.Inventory, cancellationToken)];
             var bad = _verification.Where(v => !v.Ok).ToList();
+            foreach (var node in bad.Where(b => journal.Nodes(plan.Rollout).Any(n => n.Node == b.Node && NodeStates.IsDone(n.State))))
+            {
+                // Found after the window (controllers running again): reported, not rolled back by the coordinator.
+                journal.MarkNode(plan.Rollout, node.Node, NodeStates.Failed, $"final verification failed: {node.Detail}; not rolled back (found after the window; roll it back with agentctl, or run rollout again to retry it)");
+            }
+
             if (bad.Count > 0)
             {
                 return (RolloutStates.Failed, $"verification failed on {bad.Count} node(s): {string.Join("; ", bad.Take(5).Select(b => $"{b.Node}: {b.Detail}"))}");
@@ -247,29 +247,10 @@ internal sealed class RolloutEngine(
     private async Task<string?> BackupAsync(CancellationToken cancellationToken)
     {
         Phase(Phases.Backup);
-        var failures = new List<string>();
-        var pending = Pending(plan.Inventory);
-        var run = journal.Runs(plan.Rollout);
-        await Parallel.ForEachAsync(pending, Parallelism(cancellationToken), async (node, ct) =>
-        {
-            foreach (var component in plan.ComponentsOf(node))
-            {
-                var request = new BackupRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "backup", run), Component = component.Name };
-                var result = await calls.RunAsync(node, async (client, deadline) => (await client.BackupAsync(request, deadline: deadline, cancellationToken: ct)).Operation, _ => { }, ct);
-                var problem = !result.Ok ? result.Error : result.Value!.State != OperationState.Succeeded ? $"{node.Name}: backup of {component.Name}: {result.Value.Message}" : null;
-                if (problem is not null)
-                {
-                    lock (failures)
-                    {
-                        failures.Add(problem);
-                    }
-                }
-            }
-        });
-        progress.Say($"backup: {pending.Count} node(s), {failures.Count} failure(s)");
+        var failures = await new BackupPhase(plan, calls, journal, progress, owner).RunAsync(Pending(plan.Inventory), cancellationToken);
         if (failures.Count > 0)
         {
-            return $"backup failed on {failures.Count} component(s); nothing was upgraded: {string.Join("; ", failures.Take(5))}";
+            return $"backup failed on {failures.Count} component(s); no node was upgraded in this run: {string.Join("; ", failures.Take(5))}";
         }
 
         if (plan.Cluster.Etcd is { } etcd)
@@ -284,62 +265,6 @@ internal sealed class RolloutEngine(
             }
         }
 
-        return null;
-    }
-
-    private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
-    {
-        Phase(Phases.Canary);
-        if (journal.Events(plan.Rollout).Any(e => e.EndsWith(CanaryGatePassed, StringComparison.Ordinal)))
-        {
-            progress.Say("canary gate passed in an earlier run; not soaking again");
-            return null;
-        }
-
-        // Control-plane canaries go one at a time (never two API servers restarting at once), then the worker canaries.
-        var outcomes = new List<NodeOutcome>();
-        var pending = Pending(canaries);
-        foreach (var group in pending.Where(n => n.Role == Roles.ControlPlane).Select(n => (IReadOnlyList<PlanNode>)[n]).Append(pending.Where(n => n.Role == Roles.Worker).ToList()))
-        {
-            var done = await UpgradeAsync(group, cancellationToken);
-            if (done is null)
-            {
-                return (RolloutStates.Aborted, "aborted by request during the canary");
-            }
-
-            outcomes.AddRange(done);
-            if (done.Any(o => !o.Ok))
-            {
-                break;
-            }
-
-            if (group.Any(n => n.Role == Roles.ControlPlane) && await AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
-            {
-                return hookFailed;
-            }
-        }
-
-        var failed = outcomes.Where(o => !o.Ok).ToList();
-        if (failed.Count > 0)
-        {
-            return (RolloutStates.Failed, $"canary failed; no other node was touched: {string.Join("; ", failed.Select(f => $"{f.Node}: {f.Reason}"))}");
-        }
-
-        progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
-        if (!await SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
-        {
-            return (RolloutStates.Aborted, "aborted by request during the canary soak");
-        }
-
-        var gate = await _verifier.VerifyAsync(canaries, cancellationToken);
-        var bad = gate.Where(g => !g.Ok).ToList();
-        progress.Say($"canary gate: {gate.Count - bad.Count} of {gate.Count} node(s) healthy at {plan.TargetVersion}");
-        if (bad.Count > 0)
-        {
-            return (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", bad.Select(b => $"{b.Node}: {b.Detail}"))}");
-        }
-
-        journal.AddEvent(plan.Rollout, CanaryGatePassed);
         return null;
     }
 
@@ -410,7 +335,9 @@ internal sealed class RolloutEngine(
                 return;
             }
 
-            var outcome = await _upgrader.UpgradeAsync(node, ct);
+            var outcome = await _claims!.EnsureAsync(node, ct) is { } refused
+                ? _upgrader.Refused(node, refused)
+                : await _upgrader.UpgradeAsync(node, ct);
             lock (outcomes)
             {
                 outcomes.Add(outcome);
@@ -488,6 +415,9 @@ internal sealed class RolloutEngine(
         journal.SetPhase(plan.Rollout, phase);
         progress.SetPhase(phase);
     }
+
+    private static Verifier NewVerifier(Plan plan, AgentCalls calls, RolloutJournal journal, ClusterAccess? cluster) =>
+        new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
 
     private RolloutResult Result() =>
         new(journal.Find(plan.Rollout)!, journal.Nodes(plan.Rollout), _verification, journal.Events(plan.Rollout), journal.Facts(plan.Rollout));

@@ -43,19 +43,7 @@ internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, F
             return new NodeVerification(node.Name, false, info.Error!, Checks: measured);
         }
 
-        var problems = new List<string>();
-        foreach (var planned in plan.ComponentsOf(node))
-        {
-            var status = info.Value!.Components.FirstOrDefault(c => c.Name == planned.Name);
-            if (status is null || !status.Healthy)
-            {
-                problems.Add($"{planned.Name} not healthy: {status?.HealthMessage ?? "not in the agent's catalog"}");
-            }
-            else if (!VersionSkew.Same(status.Version, plan.TargetVersion))
-            {
-                problems.Add($"{planned.Name} reports {status.Version}, not {plan.TargetVersion}");
-            }
-        }
+        var problems = ComponentProblems(node, info.Value!).ToList();
 
         var (ready, kubeletVersion) = await ApiViewAsync(node, problems, cancellationToken);
         problems.AddRange(Gates(measured));
@@ -74,6 +62,33 @@ internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, F
         }
 
         return new NodeVerification(node.Name, problems.Count == 0, problems.Count == 0 ? string.Join("; ", facts) : string.Join("; ", problems), ready, kubeletVersion, measured);
+    }
+
+    /// <summary>
+    /// The node's agent-side state only (every planned component healthy at the target, probed now): what a node is
+    /// checked for right after its own apply, before the rollout counts it as done.
+    /// </summary>
+    public async Task<string?> CheckComponentsAsync(PlanNode node, CancellationToken cancellationToken)
+    {
+        var info = await calls.InfoAsync(node, probe: true, cancellationToken);
+        var problems = info.Ok ? ComponentProblems(node, info.Value!).ToList() : [info.Error!];
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private IEnumerable<string> ComponentProblems(PlanNode node, NodeAgent.Contracts.V1.GetInfoResponse info)
+    {
+        foreach (var planned in plan.ComponentsOf(node))
+        {
+            var status = info.Components.FirstOrDefault(c => c.Name == planned.Name);
+            if (status is null || !status.Healthy)
+            {
+                yield return $"{planned.Name} not healthy: {status?.HealthMessage ?? "not in the agent's catalog"}";
+            }
+            else if (!VersionSkew.Same(status.Version, plan.TargetVersion))
+            {
+                yield return $"{planned.Name} reports {status.Version}, not {plan.TargetVersion}";
+            }
+        }
     }
 
     /// <summary>The container and connection gates of the plan, as problems.</summary>

@@ -8,6 +8,9 @@ internal static class RolloutStates
     public const string Failed = "failed";
     public const string Aborted = "aborted";
 
+    /// <summary>Shown, never stored: the journal says running or paused, but no coordinator holds the journal's lock.</summary>
+    public const string Interrupted = "interrupted";
+
     public static bool IsFinished(string state) => state is Succeeded or Failed or Aborted;
 }
 
@@ -25,7 +28,7 @@ internal static class NodeStates
 }
 
 /// <summary>A rollout as journaled.</summary>
-internal sealed record RolloutRecord(
+internal sealed partial record RolloutRecord(
     string Id,
     string PlanDigest,
     string PlanPath,

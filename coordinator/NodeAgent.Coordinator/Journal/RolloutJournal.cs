@@ -7,7 +7,7 @@ namespace NodeAgent.Coordinator.Journal;
 /// The rollouts' state in one SQLite file (WAL, so that pause/resume/abort from another process and status
 /// readers do not block the engine). Written before each step acts, so that a killed coordinator resumes.
 /// </summary>
-internal sealed class RolloutJournal : IDisposable
+internal sealed partial class RolloutJournal : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -30,6 +30,7 @@ internal sealed class RolloutJournal : IDisposable
               from_version TEXT NOT NULL, to_version TEXT NOT NULL, started TEXT, finished TEXT, reason TEXT NOT NULL,
               restarts INTEGER NOT NULL, PRIMARY KEY(rollout, node));
             CREATE TABLE IF NOT EXISTS events(rollout TEXT NOT NULL, time TEXT NOT NULL, message TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS facts(
               rollout TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, time TEXT NOT NULL,
               PRIMARY KEY(rollout, scope, key));
@@ -51,6 +52,24 @@ internal sealed class RolloutJournal : IDisposable
         catch (IOException)
         {
             throw new Engine.CoordinatorException($"another coordinator is running a rollout on {path} (it holds {lockPath}); watch it with status, or stop it first");
+        }
+    }
+
+    /// <summary>Whether a coordinator holds <see cref="LockForRollout"/> on this journal now (a rollout is really running).</summary>
+    public static bool IsLocked(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.GetFullPath(path) + ".lock", FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 
@@ -110,6 +129,15 @@ internal sealed class RolloutJournal : IDisposable
         Execute(
             "UPDATE nodes SET state=$s, from_version=$f, to_version=$t, finished=$now, reason=$why, restarts=$x WHERE rollout=$r AND node=$n",
             ("$s", state), ("$f", fromVersion), ("$t", toVersion), ("$now", Now()), ("$why", reason), ("$x", restarts), ("$r", rollout), ("$n", node));
+
+    /// <summary>
+    /// A node found bad after it was counted as done (the canary gate): failed, or rolled back to the version it came
+    /// from, with the reason.
+    /// </summary>
+    public void MarkNode(string rollout, string node, string state, string reason) =>
+        Execute(
+            "UPDATE nodes SET state=$s, reason=$why, finished=$now, to_version=CASE WHEN $s=$rb THEN from_version ELSE to_version END WHERE rollout=$r AND node=$n",
+            ("$s", state), ("$why", reason), ("$now", Now()), ("$rb", NodeStates.RolledBack), ("$r", rollout), ("$n", node));
 
     /// <summary>Keeps a node in flight with a note (its outcome is not known yet).</summary>
     public void NoteNode(string rollout, string node, string reason) =>

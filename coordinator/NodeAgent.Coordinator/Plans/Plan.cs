@@ -12,15 +12,20 @@ internal static class Roles
 /// A file the plan distributes: where it comes from (a local path, or an http(s) URL the coordinator reads and
 /// streams on) and what it must hash to. Each agent verifies the digest; a wrong download is never stored.
 /// </summary>
-internal sealed record PlanArtifact(string Name, string Sha256, long Size, string Source)
+/// <see cref="Where"/> is the plan's "file:line:column: key" of the artifact, for problems found after loading.
+internal sealed record PlanArtifact(string Name, string Sha256, long Size, string Source, string Where = "")
 {
     public bool FromUrl => IsUrl(Source);
 
     public static bool IsUrl(string source) => source.StartsWith("http://", StringComparison.Ordinal) || source.StartsWith("https://", StringComparison.Ordinal);
 }
 
-/// <summary>A component of a role: which artifact goes to which of its file roles, and whether to write the marker.</summary>
-internal sealed record PlanComponent(string Name, IReadOnlyDictionary<string, string> Files, bool Marker);
+/// <summary>
+/// A component of a role: which artifact goes to which of its file roles, and whether to write the marker.
+/// <see cref="Where"/> is the plan's "file:line:column: key" of its name, for problems found after loading (an agent
+/// whose catalog lacks it).
+/// </summary>
+internal sealed record PlanComponent(string Name, IReadOnlyDictionary<string, string> Files, bool Marker, string Where = "");
 
 /// <summary>A node of the inventory and how to reach its agent ("host:port" or "unix:/path").</summary>
 internal sealed record PlanNode(string Name, string Role, string Address);
@@ -67,7 +72,12 @@ internal sealed record RolloutPolicy(
     TimeSpan CallTimeout,
     int Retries,
     bool RollbackOnFailure,
-    IReadOnlyList<string> Phases);
+    IReadOnlyList<string> Phases,
+    TimeSpan ClaimTtl = default)
+{
+    /// <summary>How long a node claim lasts unless renewed (renewed every third of it while the rollout runs).</summary>
+    public TimeSpan ClaimTtlOrDefault => ClaimTtl > TimeSpan.Zero ? ClaimTtl : TimeSpan.FromMinutes(2);
+}
 
 /// <summary>The plan's release signature: until when it is valid, and the signature itself.</summary>
 internal sealed record PlanSignature(DateTimeOffset Expires, ReadOnlyMemory<byte> Value);

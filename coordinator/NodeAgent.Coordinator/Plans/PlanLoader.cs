@@ -186,11 +186,42 @@ internal static partial class PlanLoader
             if (name is not null && sha is not null && size is not null && source is not null)
             {
                 var resolved = PlanArtifact.IsUrl(source) || Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(planDirectory, source));
-                artifacts.Add(new PlanArtifact(name, sha, size.Value, resolved));
+                if (!PlanArtifact.IsUrl(resolved))
+                {
+                    CheckSourceFile(cursor, item, key, resolved, size.Value);
+                }
+
+                artifacts.Add(new PlanArtifact(name, sha, size.Value, resolved, cursor.Where(items[i], key)));
             }
         }
 
         return artifacts;
+    }
+
+    /// <summary>A file source must exist, be readable and have the declared size (its digest is checked by SourceDigests).</summary>
+    private static void CheckSourceFile(YamlCursor cursor, YamlMappingNode? item, string key, string path, long size)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            cursor.Error(YamlCursor.Child(item, "source"), $"{key}.source", $"{path} does not exist (or is not a regular file)");
+            return;
+        }
+
+        try
+        {
+            using var readable = file.OpenRead();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            cursor.Error(YamlCursor.Child(item, "source"), $"{key}.source", $"{path} cannot be read: {ex.Message}");
+            return;
+        }
+
+        if (file.Length != size)
+        {
+            cursor.Error(YamlCursor.Child(item, "size"), $"{key}.size", $"is {size} bytes, but {path} has {file.Length}: correct the size, or the file");
+        }
     }
 
     private static Dictionary<string, IReadOnlyList<PlanComponent>> ReadComponents(YamlCursor cursor, YamlMappingNode? root, HashSet<string> declared)
@@ -228,7 +259,7 @@ internal static partial class PlanLoader
 
                 if (name is not null && files.Count > 0)
                 {
-                    list.Add(new PlanComponent(name, files, marker));
+                    list.Add(new PlanComponent(name, files, marker, cursor.Where(YamlCursor.Child(item, "name"), $"{key}.name")));
                 }
             }
 
@@ -246,6 +277,11 @@ internal static partial class PlanLoader
         {
             cursor.Error(YamlCursor.Child(root, "inventory"), "inventory", $"{items.Count} nodes is more than the {MaxNodes} allowed");
             return nodes;
+        }
+
+        if (items.Count == 0 && YamlCursor.Child(root, "inventory") is YamlSequenceNode empty)
+        {
+            cursor.Error(empty, "inventory", "is empty: list at least one node (a rollout of no nodes would do nothing and report success)");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -284,7 +320,7 @@ internal static partial class PlanLoader
     private static RolloutPolicy ReadPolicy(YamlCursor cursor, YamlNode? node, List<PlanNode> inventory)
     {
         var policy = cursor.Mapping(node, "policy", false,
-            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases");
+            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases", "claimTtl");
         var canary = cursor.Mapping(YamlCursor.Child(policy, "canary"), "policy.canary", false, "nodes", "count");
         var canaryNodes = new List<string>();
         foreach (var item in cursor.Sequence(YamlCursor.Child(canary, "nodes"), "policy.canary.nodes", false))
@@ -333,7 +369,8 @@ internal static partial class PlanLoader
             cursor.Duration(policy, "policy", "callTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(1)),
             (int)(cursor.Integer(policy, "policy", "retries", false, 0, 10) ?? 2),
             cursor.Boolean(policy, "policy", "rollbackOnFailure", true),
-            phases.Count > 0 ? phases : Phases.All);
+            phases.Count > 0 ? phases : Phases.All,
+            cursor.Duration(policy, "policy", "claimTtl", TimeSpan.FromMinutes(2), TimeSpan.FromHours(1), TimeSpan.FromSeconds(3)));
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]

@@ -15,13 +15,14 @@ internal sealed partial class YamlCursor(string file)
 
     public IReadOnlyList<string> Errors => _errors;
 
-    public void Error(YamlNode? node, string key, string problem)
-    {
-        var line = node is null ? 1 : node.Start.Line;
-        var column = node is null ? 1 : node.Start.Column;
+    public void Error(YamlNode? node, string key, string problem) =>
         // Keys and values come from the file: escape control characters wherever they appear, keys included.
-        _errors.Add(Escape(key.Length == 0 ? $"{file}:{line}:{column}: {problem}" : $"{file}:{line}:{column}: {key}: {problem}"));
-    }
+        _errors.Add(Escape(key.Length == 0 ? $"{Where(node)}: {problem}" : $"{Where(node, key)}: {problem}"));
+
+    /// <summary>"file:line:column: key" of a node, as every problem names it (also kept for checks made after loading).</summary>
+    public string Where(YamlNode? node, string key) => Escape($"{Where(node)}: {key}");
+
+    private string Where(YamlNode? node) => $"{file}:{(node is null ? 1 : node.Start.Line)}:{(node is null ? 1 : node.Start.Column)}";
 
     /// <summary>The mapping at <paramref name="key"/>, reporting keys that are not in <paramref name="allowed"/>.</summary>
     public YamlMappingNode? Mapping(YamlNode? node, string key, bool required, params string[] allowed)

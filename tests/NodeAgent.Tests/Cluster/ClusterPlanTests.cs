@@ -86,7 +86,7 @@ public sealed class ClusterPlanTests : IDisposable
         rollout: up-17
         targetVersion: v1.17.0
         artifacts:
-          - { name: kubelet-v1.17.0, sha256: {{Digest}}, size: 100, source: /srv/kubelet }
+          - { name: kubelet-v1.17.0, sha256: {{Digest}}, size: 100, source: kubelet }
         components:
           worker:
             - { name: kubelet, files: { binary: kubelet-v1.17.0 }, marker: true }

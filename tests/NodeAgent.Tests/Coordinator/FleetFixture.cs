@@ -25,6 +25,8 @@ internal sealed record PlanOptions
 
     public string SoakAfterCanary { get; init; } = "0s";
 
+    public string HealthTimeout { get; init; } = "20s";
+
     public string? KubeletArtifact { get; init; }
 
     public IReadOnlyDictionary<string, string> AddressOverrides { get; init; } = new Dictionary<string, string>();
@@ -55,19 +57,23 @@ internal sealed class FleetFixture : IAsyncDisposable
 
     public IReadOnlyList<FleetNode> Nodes => Fleet.Manifest.Nodes;
 
-    public static async Task<FleetFixture> StartAsync(int nodes, int controlPlane)
+    /// <summary>A fleet whose stand-ins take <paramref name="startupDelayMs"/> (or a random time up to <paramref name="startupDelayMaxMs"/>) to become healthy.</summary>
+    public static async Task<FleetFixture> StartAsync(int nodes, int controlPlane, int startupDelayMs = 150, int startupDelayMaxMs = 0)
     {
         var dir = new TempDir();
-        return new FleetFixture(dir, await Fleet.StartAsync(dir.Combine("fleet"), nodes, controlPlane, startupDelayMs: 150));
+        return new FleetFixture(dir, await Fleet.StartAsync(dir.Combine("fleet"), nodes, controlPlane, startupDelayMs, startupDelayMaxMs));
     }
 
     /// <summary>A build of kubelet that never becomes healthy, as an artifact the plan can name.</summary>
-    public FleetArtifact BrokenKubelet()
+    public FleetArtifact BrokenKubelet() => KubeletBuild("kubelet-broken", "--never-healthy");
+
+    /// <summary>A build of kubelet v1.17.0 run with extra stand-in flags, as an artifact the plan can name.</summary>
+    public FleetArtifact KubeletBuild(string name, string flags)
     {
-        var path = Dir.Combine("kubelet-broken");
-        File.WriteAllText(path, Fleet.BinaryScript("v1.17.0", "--never-healthy"));
+        var path = Dir.Combine(name);
+        File.WriteAllText(path, Fleet.BinaryScript("v1.17.0", flags));
         var bytes = File.ReadAllBytes(path);
-        return new FleetArtifact("kubelet-broken", path, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        return new FleetArtifact(name, path, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
     }
 
     public string WritePlan(PlanOptions options, FleetArtifact? extra = null)
@@ -106,7 +112,7 @@ internal sealed class FleetFixture : IAsyncDisposable
               maxConcurrency: 4
               failureThreshold: { perBatch: {{options.PerBatch}}, total: {{options.Total}} }
               soak: { afterCanary: {{options.SoakAfterCanary}}, betweenBatches: {{options.SoakBetweenBatches}} }
-              healthTimeout: 20s
+              healthTimeout: {{options.HealthTimeout}}
               callTimeout: 20s
               retries: 1
               phases: {{options.Phases}}
@@ -118,13 +124,20 @@ internal sealed class FleetFixture : IAsyncDisposable
         return path;
     }
 
-    public async Task<CliResult> CoordinatorAsync(params string[] args)
+    public Task<CliResult> CoordinatorAsync(params string[] args) => CoordinatorOnAsync(Journal, args);
+
+    /// <summary>The coordinator (in this process) on another journal than the fixture's.</summary>
+    public static async Task<CliResult> CoordinatorOnAsync(string journal, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await CoordinatorCli.RunAsync(["--journal", Journal, .. args], output, error, CancellationToken.None);
+        var code = await CoordinatorCli.RunAsync(["--journal", journal, .. args], output, error, CancellationToken.None);
         return new CliResult(code, output.ToString(), error.ToString());
     }
+
+    /// <summary>The coordinator as a real process (to be killed), running <c>rollout</c> on the fixture's journal.</summary>
+    public DotnetProcess RolloutProcess(string plan) =>
+        DotnetProcess.Start("nodeagent-coordinator.dll", ["--journal", Journal, "rollout", plan, "--plain", "--report-dir", Reports], project: "coordinator/NodeAgent.Coordinator");
 
     /// <summary>Every operation an agent has run, newest first.</summary>
     public static async Task<IReadOnlyList<Operation>> OperationsAsync(FleetNode node)

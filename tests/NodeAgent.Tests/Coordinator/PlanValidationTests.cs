@@ -62,13 +62,14 @@ public sealed class PlanValidationTests : IDisposable
     private Task<CliResult> ValidateAsync(string content) => ValidateAsync(_dir, content);
 
     /// <summary>Writes <paramref name="content"/> as plan.yaml in <paramref name="dir"/> and runs validate on it.</summary>
-    internal static async Task<CliResult> ValidateAsync(TempDir dir, string content)
+    internal static async Task<CliResult> ValidateAsync(TempDir dir, string content, params string[] extra)
     {
         var path = dir.Combine("plan.yaml");
         await File.WriteAllTextAsync(path, content);
+        await File.WriteAllBytesAsync(dir.Combine("kubelet"), new byte[100]);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await NodeAgent.Coordinator.Cli.CoordinatorCli.RunAsync(["validate", path], output, error, CancellationToken.None);
+        var code = await NodeAgent.Coordinator.Cli.CoordinatorCli.RunAsync(["validate", path, .. extra], output, error, CancellationToken.None);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
@@ -76,7 +77,7 @@ public sealed class PlanValidationTests : IDisposable
         rollout: up-17
         targetVersion: v1.17.0
         artifacts:
-          - { name: kubelet-v1.17.0, sha256: {{Digest}}, size: 100, source: /srv/kubelet }
+          - { name: kubelet-v1.17.0, sha256: {{Digest}}, size: 100, source: kubelet }
         components:
           worker:
             - { name: kubelet, files: { binary: kubelet-v1.17.0 }, marker: true }

@@ -24,7 +24,7 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
 
         for (var run = 0; run < 6; run++)
         {
-            await using var coordinator = RolloutProcess(fleet, plan);
+            await using var coordinator = fleet.RolloutProcess(plan);
             var delay = TimeSpan.FromMilliseconds(random.Next(500, 4000));
 
             // The random moment of the kill is what this test varies; it is not a wait for a condition.
@@ -39,7 +39,7 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
             kills++;
         }
 
-        await using (var last = RolloutProcess(fleet, plan))
+        await using (var last = fleet.RolloutProcess(plan))
         {
             Assert.True(await last.WaitForExitAsync(TimeSpan.FromMinutes(3)), last.Output);
             Assert.True(last.ExitCode == 0, last.Output);
@@ -60,7 +60,7 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
         await using var fleet = await FleetFixture.StartAsync(nodes: 6, controlPlane: 0);
         var plan = fleet.WritePlan(new PlanOptions { BatchSize = "1", SoakBetweenBatches = "1s", Phases = "[workers]" });
         Assert.Equal(0, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
-        await using var coordinator = RolloutProcess(fleet, plan);
+        await using var coordinator = fleet.RolloutProcess(plan);
         await WaitForStateAsync(fleet, r => r?.Phase == "workers", "the rollout to reach the workers");
 
         var pause = await fleet.CoordinatorAsync("pause", "r1");
@@ -103,9 +103,6 @@ public sealed class ResumeAndControlTests(ITestOutputHelper output)
     }
 
     private const string Coordinator = "coordinator/NodeAgent.Coordinator";
-
-    private static DotnetProcess RolloutProcess(FleetFixture fleet, string plan) =>
-        DotnetProcess.Start("nodeagent-coordinator.dll", ["--journal", fleet.Journal, "rollout", plan, "--plain", "--report-dir", fleet.Reports], project: Coordinator);
 
     private static int Succeeded(FleetFixture fleet)
     {

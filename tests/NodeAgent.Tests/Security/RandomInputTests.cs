@@ -78,6 +78,7 @@ public sealed class RandomInputTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var path = dir.Combine("plan.yaml");
+        File.WriteAllBytes(dir.Combine("kubelet.bin"), new byte[100]);
         var tried = 0;
         var valid = 0;
         var plans = Gen.Frequency((2, Substituted), (2, Mutated), (1, Structural));
@@ -114,7 +115,7 @@ public sealed class RandomInputTests(ITestOutputHelper output)
         rollout: r-17
         targetVersion: v1.17.0
         artifacts:
-          - { name: kubelet-v1.17.0, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, size: 100, source: /srv/kubelet }
+          - { name: kubelet-v1.17.0, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, size: 100, source: kubelet.bin }
         components:
           worker:
             - { name: kubelet, files: { binary: kubelet-v1.17.0 }, marker: true }
@@ -135,7 +136,7 @@ public sealed class RandomInputTests(ITestOutputHelper output)
     private static readonly Gen<string> Substituted =
         Gen.Bool.Array[12].SelectMany(swaps => Hostile.Array[12].Select(values =>
         {
-            string[] slots = ["r-17", "v1.17.0", "kubelet-v1.17.0", "/srv/kubelet", "n1", "worker", "127.0.0.1:7001", "25%", "30s", "canary", "10%", "unix:/run/nodeagent/agent.sock"];
+            string[] slots = ["r-17", "v1.17.0", "kubelet-v1.17.0", "kubelet.bin", "n1", "worker", "127.0.0.1:7001", "25%", "30s", "canary", "10%", "unix:/run/nodeagent/agent.sock"];
             var text = ValidPlan;
             for (var i = 0; i < slots.Length; i++)
             {
