@@ -60,6 +60,7 @@ internal static partial class AgentApp
         ConfigureListeners(builder.WebHost, options);
 
         var app = builder.Build();
+        app.UseMiddleware<RequestBounds>();
         app.MapGrpcService<NodeAgentGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
@@ -137,6 +138,7 @@ internal static partial class AgentApp
         services.AddSingleton<ReleaseKey>();
         services.AddSingleton<CallGate>();
         services.AddSingleton<ErrorInterceptor>();
+        services.AddSingleton<RequestBounds>();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.

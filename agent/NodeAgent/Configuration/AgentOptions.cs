@@ -81,6 +81,9 @@ internal sealed class SecurityOptions
 
     /// <summary>The audit file rotates to audit.1.jsonl past this size.</summary>
     public long AuditMaxBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Refusals written to refusals.jsonl per caller and minute; more are counted and summarised.</summary>
+    public int AuditRefusalsPerMinute { get; set; } = 10;
 }
 
 internal sealed class TlsOptions
@@ -124,6 +127,15 @@ internal sealed class LimitOptions
 
     /// <summary>Open connections over all listeners.</summary>
     public int MaxConnections { get; set; } = 512;
+
+    /// <summary>Bytes of one request message of any call but StageArtifact, checked before it is read.</summary>
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+
+    /// <summary>SHA-256 digests one request may name (all its sha256 fields together).</summary>
+    public int MaxDigestsPerRequest { get; set; } = 64;
+
+    /// <summary>Elements of repeated fields in one request, over all its fields and nested messages.</summary>
+    public int MaxRepeatedPerRequest { get; set; } = 256;
 }
 
 /// <summary>Switches for the test suites only. A production config leaves them off.</summary>

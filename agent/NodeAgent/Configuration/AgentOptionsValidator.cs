@@ -134,6 +134,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             errors.Add($"Security:AuditMaxBytes: must be at least 65536, not {security.AuditMaxBytes}");
         }
+
+        if (security.AuditRefusalsPerMinute <= 0)
+        {
+            errors.Add($"Security:AuditRefusalsPerMinute: must be positive, not {security.AuditRefusalsPerMinute}");
+        }
     }
 
     private static void CheckLimits(List<string> errors, LimitOptions limits)
@@ -144,6 +149,9 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             ("MutatingCallsPerMinute", limits.MutatingCallsPerMinute),
             ("MaxStagingBytesInFlight", limits.MaxStagingBytesInFlight),
             ("MaxConnections", limits.MaxConnections),
+            ("MaxRequestBytes", limits.MaxRequestBytes),
+            ("MaxDigestsPerRequest", limits.MaxDigestsPerRequest),
+            ("MaxRepeatedPerRequest", limits.MaxRepeatedPerRequest),
         })
         {
             if (value <= 0)
