@@ -139,6 +139,7 @@ internal static partial class AgentApp
         services.AddSingleton<CallGate>();
         services.AddSingleton<ErrorInterceptor>();
         services.AddSingleton<RequestBounds>();
+        services.AddSingleton<UploadIdleLimit>();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.

@@ -128,6 +128,9 @@ internal sealed class LimitOptions
     /// <summary>Open connections over all listeners.</summary>
     public int MaxConnections { get; set; } = 512;
 
+    /// <summary>An upload that sends nothing for this long is stopped and its reservation released.</summary>
+    public double UploadIdleSeconds { get; set; } = 30;
+
     /// <summary>Bytes of one request message of any call but StageArtifact, checked before it is read.</summary>
     public int MaxRequestBytes { get; set; } = 64 * 1024;
 

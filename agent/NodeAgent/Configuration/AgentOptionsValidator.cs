@@ -143,6 +143,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 
     private static void CheckLimits(List<string> errors, LimitOptions limits)
     {
+        if (!(limits.UploadIdleSeconds is > 0 and <= 3600))
+        {
+            errors.Add($"Limits:UploadIdleSeconds: must be in (0, 3600], not {limits.UploadIdleSeconds}");
+        }
+
         foreach (var (key, value) in new[]
         {
             ("MaxConcurrentCallsPerCaller", (long)limits.MaxConcurrentCallsPerCaller),
