@@ -140,6 +140,7 @@ internal static partial class AgentApp
         services.AddSingleton<ErrorInterceptor>();
         services.AddSingleton<RequestBounds>();
         services.AddSingleton<UploadIdleLimit>();
+        services.AddSingleton<HandshakeGate>();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.
@@ -199,11 +200,13 @@ internal static partial class AgentApp
         {
             var tls = listeners.Tcp.Plaintext ? null : kestrel.ApplicationServices.GetRequiredService<ServerTls>();
             tls?.Load();
+            var handshakes = kestrel.ApplicationServices.GetRequiredService<HandshakeGate>();
             kestrel.Listen(IPAddress.Parse(listeners.Tcp.Address), listeners.Tcp.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 if (tls is not null)
                 {
+                    listen.Use(handshakes.BeforeHandshake);
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificateSelector = (_, _) => tls.Certificate,
@@ -211,8 +214,9 @@ internal static partial class AgentApp
                         ClientCertificateValidation = (certificate, _, _) => tls.CheckClient(certificate) is null,
                         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         CheckCertificateRevocation = false,
-                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds),
                     });
+                    listen.Use(HandshakeGate.AfterHandshake);
                 }
             });
         }

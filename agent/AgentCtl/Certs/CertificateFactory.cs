@@ -96,7 +96,7 @@ internal static class CertificateFactory
         return Issue(authority, $"CN={Escape(name)}, OU={Escape(role)}, O=NodeAgent", TlsFiles.ClientAuth, any ? names : null, notBefore, notAfter);
     }
 
-    private static IssuedCertificate Issue(IssuedCertificate authority, string subject, string purpose, SubjectAlternativeNameBuilder? names, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    internal static IssuedCertificate Issue(IssuedCertificate authority, string subject, string purpose, SubjectAlternativeNameBuilder? names, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);

@@ -128,6 +128,15 @@ internal sealed class LimitOptions
     /// <summary>Open connections over all listeners.</summary>
     public int MaxConnections { get; set; } = 512;
 
+    /// <summary>A TLS connection must finish its handshake within this time.</summary>
+    public double HandshakeTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Connections still in their TLS handshake from one address.</summary>
+    public int MaxUnauthenticatedPerAddress { get; set; } = 16;
+
+    /// <summary>Connections still in their TLS handshake in all (at most half of MaxConnections); the rest stays for authenticated callers.</summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 128;
+
     /// <summary>An upload that sends nothing for this long is stopped and its reservation released.</summary>
     public double UploadIdleSeconds { get; set; } = 30;
 
@@ -240,7 +249,7 @@ internal sealed class VersionProbeOptions
     public List<string> Args { get; set; } = ["--version"];
 
     /// <summary>Regular expression whose first match in the output is the version.</summary>
-    public string Pattern { get; set; } = @"v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*";
+    public string Pattern { get; set; } = @"v?[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*";
 }
 
 internal sealed class MarkerOptions

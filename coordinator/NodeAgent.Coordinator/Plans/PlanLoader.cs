@@ -334,12 +334,12 @@ internal static partial class PlanLoader
     [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex Digest();
 
-    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?\z")]
+    [GeneratedRegex(@"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]{1,48})?\z")]
     private static partial Regex Version();
 
     [GeneratedRegex("^(control-plane|worker)\\z")]
     private static partial Regex RolePattern();
 
-    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5})\z")]
+    [GeneratedRegex(@"^(unix:/[^\s]{1,200}|[A-Za-z0-9.\-\[\]:]{1,253}:[0-9]{1,5})\z")]
     private static partial Regex AddressPattern();
 }

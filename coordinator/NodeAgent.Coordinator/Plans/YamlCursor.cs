@@ -207,9 +207,9 @@ internal sealed partial class YamlCursor(string file)
 
     private static string Escape(string value) => string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)\z")]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)\z")]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^(\d+)(%)?\z")]
+    [GeneratedRegex(@"^([0-9]+)(%)?\z")]
     private static partial Regex AmountPattern();
 }

@@ -37,6 +37,13 @@ internal sealed class TestPki
         return Write(CertificateFactory.CreateClient(_ca, name, role, uris ?? [], now.AddHours(-1), now.AddDays(days)), name, CaBundle);
     }
 
+    /// <summary>A client certificate of this CA with any distinguished name (for example two OUs), for tests of odd subjects.</summary>
+    public ClientTlsFiles ClientWithSubject(string name, string subject)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return Write(CertificateFactory.Issue(_ca, subject, TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)), name, CaBundle);
+    }
+
     /// <summary>
     /// A client certificate with the given role from a different CA the agent does not trust; that CA's certificate is
     /// written to clients/NAME-ca.pem.
