@@ -162,7 +162,8 @@ internal sealed class NodeAgentGrpcService(
             request.Marker?.OldVersion,
             ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"),
             ProtoMapping.ToTimeSpan(request.ConnectionSoak, "connection_soak"),
-            ProtoMapping.Fingerprint(request));
+            ProtoMapping.Fingerprint(request),
+            request.AllowDowngrade);
         return Task.FromResult(new V1.ApplyResponse { Operation = Accepted(operations.Apply(command, Map)) });
     }
 

@@ -70,14 +70,20 @@ internal sealed class SecurityOptions
     /// </summary>
     public List<RoleMappingOptions> RoleMapping { get; set; } = [];
 
-    /// <summary>Role of every caller on the plaintext loopback TCP listener (demo and tests only).</summary>
-    public string PlaintextRole { get; set; } = "admin";
+    /// <summary>Role of every caller on the plaintext loopback TCP listener (demo and tests only); read-only unless raised.</summary>
+    public string PlaintextRole { get; set; } = "monitor";
 
     /// <summary>Besides root, members of this group (name or number) may use the Unix socket; they are admin too.</summary>
     public string? SocketGroup { get; set; }
 
     /// <summary>PEM public key (ECDSA P-256) of the release key. Set: Apply requires a manifest signed by it.</summary>
     public string? ReleasePublicKey { get; set; }
+
+    /// <summary>
+    /// Without a release key the agent refuses to start unless this is true: then any operator may install any
+    /// binary it staged, as root. For demos, tests and clusters without a release process.
+    /// </summary>
+    public bool AllowUnsignedReleases { get; set; }
 
     /// <summary>The audit file rotates to audit.1.jsonl past this size.</summary>
     public long AuditMaxBytes { get; set; } = 16L * 1024 * 1024;

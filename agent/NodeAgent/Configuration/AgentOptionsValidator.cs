@@ -164,6 +164,15 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
         }
 
+        if (string.IsNullOrEmpty(security.ReleasePublicKey) && !security.AllowUnsignedReleases)
+        {
+            errors.Add("Security:ReleasePublicKey: is not set, so any operator certificate could install any binary as root; set the release team's public key (agentctl certs release-key), or Security:AllowUnsignedReleases: true to accept unsigned releases knowingly");
+        }
+        else if (!string.IsNullOrEmpty(security.ReleasePublicKey) && security.AllowUnsignedReleases)
+        {
+            errors.Add("Security:AllowUnsignedReleases: is true but Security:ReleasePublicKey is set; remove one (with a key, releases must be signed)");
+        }
+
         if (security.AuditMaxBytes < 64 * 1024)
         {
             errors.Add($"Security:AuditMaxBytes: must be at least 65536, not {security.AuditMaxBytes}");

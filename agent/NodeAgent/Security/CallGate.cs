@@ -45,6 +45,10 @@ internal sealed class CallGate(CallerResolver resolver, CallLimits limits, Audit
         var caller = resolver.Resolve(context.GetHttpContext());
         var mutating = AgentRoles.IsMutating(context.Method);
         var denial = caller.Role is { } role ? AgentRoles.Check(role, context.Method) : caller.Refusal;
+        if (denial is null && caller.Role is { } allowed && AgentRoles.HasRoleOptions(context.Method))
+        {
+            denial = AgentRoles.CheckOptions(allowed, await request(context.CancellationToken));
+        }
 
         // A refused call counts against the caller's rate of mutating calls; the audit writes refusals at a bounded rate.
         var (lease, refusal) = limits.Enter(caller.LimitKey, mutating || denial is not null);
