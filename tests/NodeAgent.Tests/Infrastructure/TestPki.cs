@@ -41,7 +41,14 @@ internal sealed class TestPki
     public ClientTlsFiles ClientWithSubject(string name, string subject)
     {
         var now = TimeProvider.System.GetUtcNow();
-        return Write(CertificateFactory.Issue(_ca, subject, TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)), name, CaBundle);
+        return Write(CertificateFactory.Issue(_ca, new System.Security.Cryptography.X509Certificates.X500DistinguishedName(subject), TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)), name, CaBundle);
+    }
+
+    /// <summary>A client certificate of this CA for <paramref name="subject"/>, in memory only.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Issue(System.Security.Cryptography.X509Certificates.X500DistinguishedName subject)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return CertificateFactory.Issue(_ca, subject, TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)).Certificate;
     }
 
     /// <summary>
