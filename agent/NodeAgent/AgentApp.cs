@@ -53,6 +53,12 @@ internal static partial class AgentApp
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .Enrich.FromLogContext(),
             options.Logging.Target));
+        OwnedDirectory.Ensure(options.StateDir, "StateDir");
+        if (options.Listeners.UnixSocket is { Length: > 0 } socketPath)
+        {
+            OwnedDirectory.Ensure(Path.GetDirectoryName(socketPath)!, "Listeners:UnixSocket");
+        }
+
         var stateLock = StateDirLock.Acquire(options.StateDir);
         builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);

@@ -3,6 +3,12 @@ using NodeAgent;
 using NodeAgent.Configuration;
 using NodeAgent.Testing;
 
+// Nothing the agent creates is for other users unless it says so (the socket's group, catalog files' own modes).
+if (!OperatingSystem.IsWindows())
+{
+    _ = NodeAgent.Native.Libc.Umask(Convert.ToUInt32("077", 8));
+}
+
 AgentOptions options;
 var configPath = AgentConfigLoader.ResolvePath(args);
 try

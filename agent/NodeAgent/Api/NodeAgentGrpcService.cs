@@ -94,7 +94,7 @@ internal sealed class NodeAgentGrpcService(
             throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store");
         }
 
-        await using var stream = Files.DurableFile.OpenRead(store.BlobPath(request.Sha256));
+        await using var stream = Files.NoFollow.OpenRead(store.BlobPath(request.Sha256));
         if (request.Offset < 0 || request.Offset > stream.Length)
         {
             throw AgentException.Invalid("offset", $"must be between 0 and the blob's size {stream.Length}, not {request.Offset}");

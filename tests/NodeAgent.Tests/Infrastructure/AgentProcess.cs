@@ -12,6 +12,10 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>The agent's umask as /proc shows it, for example "0077".</summary>
+    public string Umask() =>
+        File.ReadLines($"/proc/{_process.Pid}/status").Single(line => line.StartsWith("Umask:", StringComparison.Ordinal))["Umask:".Length..].Trim();
+
     /// <summary>The agent's peak resident set size so far (VmHWM), in bytes.</summary>
     public long PeakRssBytes() =>
         File.ReadLines($"/proc/{_process.Pid}/status").Where(line => line.StartsWith("VmHWM:", StringComparison.Ordinal))
