@@ -49,14 +49,14 @@ internal static class DurableFile
     public static async Task CopyDurableAsync(string source, string destination, UnixFileMode mode, CancellationToken cancellationToken)
     {
         File.Delete(destination);
+
+        // Created with its final mode (never readable by others while the content is written), and never through a link.
         await using (var input = OpenRead(source))
-        await using (var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        await using (var output = NoFollow.CreateNew(destination, mode))
         {
             await input.CopyToAsync(output, BufferSize, cancellationToken);
             output.Flush(flushToDisk: true);
         }
-
-        File.SetUnixFileMode(destination, mode);
     }
 
     /// <summary>Renames over the target (atomic on one file system); the caller fsyncs the directory.</summary>

@@ -90,6 +90,30 @@ public sealed class OwnedDirectoryTests
     }
 
     [Fact]
+    public async Task NewFileBesideTheTarget_HasItsFinalModeBeforeItsContentArrives()
+    {
+        using var dir = new TempDir();
+        var source = dir.Combine("source.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [source])!)
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var target = dir.Combine("config.yaml" + NodeAgent.Files.DurableFile.NewSuffix);
+        var copy = Task.Run(() => NodeAgent.Files.DurableFile.CopyDurableAsync(source, target, UnixFileMode.UserRead | UnixFileMode.UserWrite, CancellationToken.None));
+        await using (var writer = new FileStream(source, FileMode.Open, FileAccess.Write))
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(target)), TimeSpan.FromSeconds(20), "the new file to be created");
+            var whileEmpty = File.GetUnixFileMode(target);
+            await writer.WriteAsync("token: secret\n"u8.ToArray());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, whileEmpty);
+        }
+
+        await copy;
+        Assert.Equal("token: secret\n", await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
     public async Task AgentProcess_SetsItsOwnUmask077()
     {
         await using var node = TestNode.Create();
