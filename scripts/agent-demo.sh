@@ -41,6 +41,8 @@ stateDir: $demo/state
 serviceManager: process
 listeners:
   unixSocket: $demo/run/agent.sock
+security:
+  allowUnsignedReleases: true   # the demo stages its own unsigned stand-ins
 health:
   probeIntervalSeconds: 2
   defaultTimeoutSeconds: 15

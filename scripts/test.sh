@@ -47,6 +47,7 @@ grep -ho 'coordinator kills: [0-9]*, failed reruns: [0-9]*, applied twice: [0-9]
 grep -ho 'hostile inputs: [0-9]* tried, [0-9]* refused cleanly' "$results"/*.trx 2>/dev/null | head -n 1
 grep -ho 'random requests: [0-9]* tried, [0-9]* problems' "$results"/*.trx 2>/dev/null | head -n 1
 grep -ho 'random plan files: [0-9]* tried, [0-9]* valid' "$results"/*.trx 2>/dev/null | head -n 1
+grep -ho 'audit under attack: accepted entries kept: [a-z]*, peak RSS: [0-9]* MB' "$results"/*.trx 2>/dev/null | head -n 1
 if [ "$files" -eq 0 ]; then
   echo "no test results were written"
   failed=$((failed + 1))

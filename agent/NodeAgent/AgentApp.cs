@@ -54,6 +54,12 @@ internal static partial class AgentApp
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .Enrich.FromLogContext(),
             options.Logging.Target));
+        OwnedDirectory.Ensure(options.StateDir, "StateDir");
+        if (options.Listeners.UnixSocket is { Length: > 0 } socketPath)
+        {
+            OwnedDirectory.Ensure(Path.GetDirectoryName(socketPath)!, "Listeners:UnixSocket");
+        }
+
         var stateLock = StateDirLock.Acquire(options.StateDir);
         builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);
@@ -61,6 +67,7 @@ internal static partial class AgentApp
         ConfigureListeners(builder.WebHost, options);
 
         var app = builder.Build();
+        app.UseMiddleware<RequestBounds>();
         app.MapGrpcService<NodeAgentGrpcService>();
         app.MapGrpcService<ClaimGrpcService>();
         app.MapGrpcHealthChecksService();
@@ -143,6 +150,9 @@ internal static partial class AgentApp
         services.AddSingleton<ErrorInterceptor>();
         services.AddSingleton<ClaimStore>();
         services.AddSingleton<ClaimGuard>();
+        services.AddSingleton<RequestBounds>();
+        services.AddSingleton<UploadIdleLimit>();
+        services.AddSingleton<HandshakeGate>();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.
@@ -203,11 +213,13 @@ internal static partial class AgentApp
         {
             var tls = listeners.Tcp.Plaintext ? null : kestrel.ApplicationServices.GetRequiredService<ServerTls>();
             tls?.Load();
+            var handshakes = kestrel.ApplicationServices.GetRequiredService<HandshakeGate>();
             kestrel.Listen(IPAddress.Parse(listeners.Tcp.Address), listeners.Tcp.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 if (tls is not null)
                 {
+                    listen.Use(handshakes.BeforeHandshake);
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificateSelector = (_, _) => tls.Certificate,
@@ -215,8 +227,9 @@ internal static partial class AgentApp
                         ClientCertificateValidation = (certificate, _, _) => tls.CheckClient(certificate) is null,
                         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         CheckCertificateRevocation = false,
-                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.HandshakeTimeoutSeconds),
                     });
+                    listen.Use(HandshakeGate.AfterHandshake);
                 }
             });
         }

@@ -16,6 +16,12 @@ if (arguments.Help || arguments.Version)
     return 0;
 }
 
+// Nothing the agent creates is for other users unless it says so (the socket's group, catalog files' own modes).
+if (!OperatingSystem.IsWindows())
+{
+    _ = NodeAgent.Native.Libc.Umask(Convert.ToUInt32("077", 8));
+}
+
 AgentOptions options;
 var configPath = AgentConfigLoader.ResolvePath(arguments.ConfigPath);
 try

@@ -151,6 +151,8 @@ public sealed class Fleet : IAsyncDisposable
             serviceManager: process
             listeners:
               unixSocket: {dir}/agent.sock
+            security:
+              allowUnsignedReleases: true
             health:
               probeIntervalSeconds: 5
               defaultTimeoutSeconds: 30

@@ -53,6 +53,8 @@ internal sealed class AgentUnderTest : IAsyncDisposable
               unixSocket: {dir}/agent.sock
             store:
               minFreeBytes: 0
+            security:
+              allowUnsignedReleases: true
             components:
               - name: kubelet
                 unit: kubelet

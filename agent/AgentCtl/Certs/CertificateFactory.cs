@@ -96,10 +96,14 @@ internal static class CertificateFactory
         return Issue(authority, $"CN={Escape(name)}, OU={Escape(role)}, O=NodeAgent", TlsFiles.ClientAuth, any ? names : null, notBefore, notAfter);
     }
 
-    private static IssuedCertificate Issue(IssuedCertificate authority, string subject, string purpose, SubjectAlternativeNameBuilder? names, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    private static IssuedCertificate Issue(IssuedCertificate authority, string subject, string purpose, SubjectAlternativeNameBuilder? names, DateTimeOffset notBefore, DateTimeOffset notAfter) =>
+        Issue(authority, new X500DistinguishedName(subject), purpose, names, notBefore, notAfter);
+
+    /// <summary>Issues a leaf for any distinguished name (the tests use it for odd subjects: two OUs, hostile text).</summary>
+    internal static IssuedCertificate Issue(IssuedCertificate authority, X500DistinguishedName subject, string purpose, SubjectAlternativeNameBuilder? names, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(purpose)], false));

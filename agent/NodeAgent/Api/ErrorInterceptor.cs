@@ -45,6 +45,11 @@ internal sealed partial class ErrorInterceptor(AgentReadiness readiness, ILogger
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
         }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            // A malformed message in a client stream (the unary requests were checked by RequestBounds already).
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a message of the request is not valid protobuf: {Validation.InputRules.Shorten(ex.Message)}"));
+        }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));

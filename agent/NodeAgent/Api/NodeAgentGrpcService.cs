@@ -27,7 +27,8 @@ internal sealed class NodeAgentGrpcService(
     AgentIdentity identity,
     StagingBudget stagingBudget,
     ReleaseKey releaseKey,
-    AuditLog audit) : V1.NodeAgentService.NodeAgentServiceBase
+    AuditLog audit,
+    UploadIdleLimit idleLimit) : V1.NodeAgentService.NodeAgentServiceBase
 {
     public const int ChunkSize = 1024 * 1024;
 
@@ -57,7 +58,7 @@ internal sealed class NodeAgentGrpcService(
 
     public override async Task<V1.StageArtifactResponse> StageArtifact(IAsyncStreamReader<V1.StageArtifactRequest> requestStream, ServerCallContext context)
     {
-        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.PayloadCase != V1.StageArtifactRequest.PayloadOneofCase.Header)
+        if (!await idleLimit.MoveNextAsync(requestStream, context.CancellationToken) || requestStream.Current.PayloadCase != V1.StageArtifactRequest.PayloadOneofCase.Header)
         {
             throw AgentException.Invalid("header", "the first message of the stream must be the header (name, sha256, size)");
         }
@@ -93,7 +94,7 @@ internal sealed class NodeAgentGrpcService(
             throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store");
         }
 
-        await using var stream = Files.DurableFile.OpenRead(store.BlobPath(request.Sha256));
+        await using var stream = Files.NoFollow.OpenRead(store.BlobPath(request.Sha256));
         if (request.Offset < 0 || request.Offset > stream.Length)
         {
             throw AgentException.Invalid("offset", $"must be between 0 and the blob's size {stream.Length}, not {request.Offset}");
@@ -161,7 +162,8 @@ internal sealed class NodeAgentGrpcService(
             request.Marker?.OldVersion,
             ProtoMapping.ToTimeSpan(request.HealthTimeout, "health_timeout"),
             ProtoMapping.ToTimeSpan(request.ConnectionSoak, "connection_soak"),
-            ProtoMapping.Fingerprint(request));
+            ProtoMapping.Fingerprint(request),
+            request.AllowDowngrade);
         return new V1.ApplyResponse { Operation = Accepted(await operations.ApplyAsync(command, Map, context.CancellationToken)) };
     }
 
@@ -304,9 +306,9 @@ internal sealed class NodeAgentGrpcService(
         }
     }
 
-    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(IAsyncStreamReader<V1.StageArtifactRequest> stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(IAsyncStreamReader<V1.StageArtifactRequest> stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        while (await stream.MoveNext(cancellationToken))
+        while (await idleLimit.MoveNextAsync(stream, cancellationToken))
         {
             if (stream.Current.PayloadCase != V1.StageArtifactRequest.PayloadOneofCase.Chunk)
             {

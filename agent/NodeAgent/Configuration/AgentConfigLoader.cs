@@ -64,7 +64,7 @@ internal static class AgentConfigLoader
         }
         catch (InvalidOperationException ex)
         {
-            throw new AgentConfigException($"config file {path}: {ex.Message}");
+            throw new AgentConfigException($"config file {path}: {Shown(ex.Message)}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -72,19 +72,22 @@ internal static class AgentConfigLoader
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
-            throw new AgentConfigException($"config file {path} is not valid {extension.TrimStart('.')}: {ex.Message}");
+            throw new AgentConfigException($"config file {path} is not valid {extension.TrimStart('.')}: {Shown(ex.Message)}");
         }
         catch (Exception ex) when (ex.GetType().Namespace?.StartsWith("YamlDotNet", StringComparison.Ordinal) == true)
         {
-            throw new AgentConfigException($"config file {path} is not valid YAML: {ex.Message}");
+            throw new AgentConfigException($"config file {path} is not valid YAML: {Shown(ex.Message)}");
         }
 
         var result = new AgentOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
-            throw new AgentConfigException($"config file {path} is invalid:\n  " + string.Join("\n  ", result.Failures));
+            throw new AgentConfigException($"config file {path} is invalid:\n  " + string.Join("\n  ", result.Failures.Select(Shown)));
         }
 
         return options;
     }
+
+    /// <summary>An error that may quote the file's own text: control characters escaped, bounded, one line.</summary>
+    private static string Shown(string message) => Validation.InputRules.Escape(message, 1000);
 }

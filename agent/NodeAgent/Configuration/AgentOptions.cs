@@ -70,8 +70,8 @@ internal sealed class SecurityOptions
     /// </summary>
     public List<RoleMappingOptions> RoleMapping { get; set; } = [];
 
-    /// <summary>Role of every caller on the plaintext loopback TCP listener (demo and tests only).</summary>
-    public string PlaintextRole { get; set; } = "admin";
+    /// <summary>Role of every caller on the plaintext loopback TCP listener (demo and tests only); read-only unless raised.</summary>
+    public string PlaintextRole { get; set; } = "monitor";
 
     /// <summary>Besides root, members of this group (name or number) may use the Unix socket; they are admin too.</summary>
     public string? SocketGroup { get; set; }
@@ -79,8 +79,17 @@ internal sealed class SecurityOptions
     /// <summary>PEM public key (ECDSA P-256) of the release key. Set: Apply requires a manifest signed by it.</summary>
     public string? ReleasePublicKey { get; set; }
 
+    /// <summary>
+    /// Without a release key the agent refuses to start unless this is true: then any operator may install any
+    /// binary it staged, as root. For demos, tests and clusters without a release process.
+    /// </summary>
+    public bool AllowUnsignedReleases { get; set; }
+
     /// <summary>The audit file rotates to audit.1.jsonl past this size.</summary>
     public long AuditMaxBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Refusals written to refusals.jsonl per caller and minute; more are counted and summarised.</summary>
+    public int AuditRefusalsPerMinute { get; set; } = 10;
 }
 
 internal sealed class TlsOptions
@@ -124,6 +133,27 @@ internal sealed class LimitOptions
 
     /// <summary>Open connections over all listeners.</summary>
     public int MaxConnections { get; set; } = 512;
+
+    /// <summary>A TLS connection must finish its handshake within this time.</summary>
+    public double HandshakeTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Connections still in their TLS handshake from one address.</summary>
+    public int MaxUnauthenticatedPerAddress { get; set; } = 16;
+
+    /// <summary>Connections still in their TLS handshake in all (at most half of MaxConnections); the rest stays for authenticated callers.</summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 128;
+
+    /// <summary>An upload that sends nothing for this long is stopped and its reservation released.</summary>
+    public double UploadIdleSeconds { get; set; } = 30;
+
+    /// <summary>Bytes of one request message of any call but StageArtifact, checked before it is read.</summary>
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+
+    /// <summary>SHA-256 digests one request may name (all its sha256 fields together).</summary>
+    public int MaxDigestsPerRequest { get; set; } = 64;
+
+    /// <summary>Elements of repeated fields in one request, over all its fields and nested messages.</summary>
+    public int MaxRepeatedPerRequest { get; set; } = 256;
 }
 
 /// <summary>Switches for the test suites only. A production config leaves them off.</summary>
@@ -231,7 +261,7 @@ internal sealed class VersionProbeOptions
     public List<string> Args { get; set; } = ["--version"];
 
     /// <summary>Regular expression whose first match in the output is the version.</summary>
-    public string Pattern { get; set; } = @"v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*";
+    public string Pattern { get; set; } = @"v?[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*";
 }
 
 internal sealed class MarkerOptions

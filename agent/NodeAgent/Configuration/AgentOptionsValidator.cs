@@ -55,6 +55,10 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             {
                 errors.Add($"Listeners:Tcp:Plaintext: plaintext is only allowed on a loopback address, not {tcp.Address}; use mutual TLS for remote callers");
             }
+            else if (CannotBind(address) is { } problem)
+            {
+                errors.Add($"Listeners:Tcp:Address: {problem}");
+            }
 
             if (tcp.Port is < 0 or > 65535)
             {
@@ -63,14 +67,44 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 
         }
 
-        if (listeners.Metrics is { Length: > 0 } metrics && !IPEndPoint.TryParse(metrics, out _))
+        if (listeners.Metrics is { Length: > 0 } metrics)
         {
-            errors.Add($"Listeners:Metrics: \"{metrics}\" is not an address:port");
+            if (!IPEndPoint.TryParse(metrics, out var endpoint))
+            {
+                errors.Add($"Listeners:Metrics: \"{metrics}\" is not an address:port");
+            }
+            else if (CannotBind(endpoint.Address) is { } problem)
+            {
+                errors.Add($"Listeners:Metrics: {problem}");
+            }
         }
 
         if (string.IsNullOrEmpty(listeners.UnixSocket) && !tcp.Enabled)
         {
             errors.Add("Listeners: no listener is enabled; set Listeners:UnixSocket or enable Listeners:Tcp");
+        }
+    }
+
+    /// <summary>
+    /// Why a listener could not bind <paramref name="address"/>, found now rather than as a crash at start: an
+    /// IPv4-mapped IPv6 address (::ffff:127.0.0.1), or an address this machine does not have (a test bind to port 0).
+    /// </summary>
+    private static string? CannotBind(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return $"{address} is an IPv4-mapped IPv6 address, which cannot be listened on; write the IPv4 address {address.MapToIPv4()}";
+        }
+
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(address, 0));
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            return $"cannot listen on {address} ({ex.Message}); use an address of this machine";
         }
     }
 
@@ -130,20 +164,49 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
         }
 
+        if (string.IsNullOrEmpty(security.ReleasePublicKey) && !security.AllowUnsignedReleases)
+        {
+            errors.Add("Security:ReleasePublicKey: is not set, so any operator certificate could install any binary as root; set the release team's public key (agentctl certs release-key), or Security:AllowUnsignedReleases: true to accept unsigned releases knowingly");
+        }
+        else if (!string.IsNullOrEmpty(security.ReleasePublicKey) && security.AllowUnsignedReleases)
+        {
+            errors.Add("Security:AllowUnsignedReleases: is true but Security:ReleasePublicKey is set; remove one (with a key, releases must be signed)");
+        }
+
         if (security.AuditMaxBytes < 64 * 1024)
         {
             errors.Add($"Security:AuditMaxBytes: must be at least 65536, not {security.AuditMaxBytes}");
+        }
+
+        if (security.AuditRefusalsPerMinute <= 0)
+        {
+            errors.Add($"Security:AuditRefusalsPerMinute: must be positive, not {security.AuditRefusalsPerMinute}");
         }
     }
 
     private static void CheckLimits(List<string> errors, LimitOptions limits)
     {
+        if (!(limits.HandshakeTimeoutSeconds is > 0 and <= 60))
+        {
+            errors.Add($"Limits:HandshakeTimeoutSeconds: must be in (0, 60], not {limits.HandshakeTimeoutSeconds}");
+        }
+
+        if (!(limits.UploadIdleSeconds is > 0 and <= 3600))
+        {
+            errors.Add($"Limits:UploadIdleSeconds: must be in (0, 3600], not {limits.UploadIdleSeconds}");
+        }
+
         foreach (var (key, value) in new[]
         {
             ("MaxConcurrentCallsPerCaller", (long)limits.MaxConcurrentCallsPerCaller),
             ("MutatingCallsPerMinute", limits.MutatingCallsPerMinute),
             ("MaxStagingBytesInFlight", limits.MaxStagingBytesInFlight),
             ("MaxConnections", limits.MaxConnections),
+            ("MaxRequestBytes", limits.MaxRequestBytes),
+            ("MaxUnauthenticatedPerAddress", limits.MaxUnauthenticatedPerAddress),
+            ("MaxUnauthenticatedConnections", limits.MaxUnauthenticatedConnections),
+            ("MaxDigestsPerRequest", limits.MaxDigestsPerRequest),
+            ("MaxRepeatedPerRequest", limits.MaxRepeatedPerRequest),
         })
         {
             if (value <= 0)

@@ -56,8 +56,9 @@ internal static class DurableFile
         File.Delete(destination);
         try
         {
+            // Created with its final mode (never readable by others while the content is written), and never through a link.
             await using var input = OpenRead(source);
-            await using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+            await using var output = NoFollow.CreateNew(destination, mode);
             await input.CopyToAsync(output, BufferSize, cancellationToken);
             output.Flush(flushToDisk: true);
         }
@@ -66,8 +67,6 @@ internal static class DurableFile
             File.Delete(destination);
             throw Full(destination, ex);
         }
-
-        File.SetUnixFileMode(destination, mode);
     }
 
     /// <summary>Renames over the target (atomic on one file system); the caller fsyncs the directory.</summary>

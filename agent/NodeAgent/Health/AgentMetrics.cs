@@ -16,6 +16,8 @@ internal sealed class AgentMetrics
             "Time from accepting an apply to its terminal state.",
             new HistogramConfiguration { Buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300] });
         ComponentUp = factory.CreateGauge("nodeagent_component_up", "1 when the component's last probe was healthy.", "component");
+        ConnectionsRefused = factory.CreateCounter("nodeagent_connections_refused_total", "TLS connections closed before their handshake by the unauthenticated-connection limits.", "reason");
+        ClientCaUntrusted = factory.CreateGauge("nodeagent_client_ca_untrusted", "1 while the client CA bundle is missing, empty or unreadable: no new TLS caller is trusted.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -27,4 +29,8 @@ internal sealed class AgentMetrics
     public Histogram ApplyDuration { get; }
 
     public Gauge ComponentUp { get; }
+
+    public Counter ConnectionsRefused { get; }
+
+    public Gauge ClientCaUntrusted { get; }
 }

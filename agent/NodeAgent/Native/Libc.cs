@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace NodeAgent.Native;
 
 /// <summary>What statx reports about a file: the fields the agent uses.</summary>
-internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size, long MtimeSeconds, uint MtimeNanos, long CtimeSeconds, uint CtimeNanos, uint Uid, uint Gid);
+internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size, long MtimeSeconds, uint MtimeNanos, long CtimeSeconds, uint CtimeNanos, uint Uid, uint Gid, uint Mode);
 
 /// <summary>
 /// The few POSIX calls .NET does not offer, bound directly to glibc so that the NativeAOT agent is one file. Struct
@@ -27,6 +27,9 @@ internal static partial class Libc
     public static FileStatus? Stat(string path) => Statx(AtFdCwd, path, 0);
 
     public static FileStatus? Stat(int fd) => Statx(fd, "", AtEmptyPath);
+
+    /// <summary>Like <see cref="Stat(string)"/>, but a symbolic link is reported as itself (AT_SYMLINK_NOFOLLOW).</summary>
+    public static FileStatus? LinkStat(string path) => Statx(AtFdCwd, path, 0x100);
 
     /// <summary>Bytes available to unprivileged writers on the file system holding <paramref name="path"/>, or null with errno set.</summary>
     public static long? AvailableBytes(string path)
@@ -91,7 +94,8 @@ internal static partial class Libc
             BinaryPrimitives.ReadInt64LittleEndian(buffer[96..]),
             BinaryPrimitives.ReadUInt32LittleEndian(buffer[104..]),
             BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]));
+            BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]));
     }
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

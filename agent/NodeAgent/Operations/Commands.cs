@@ -13,7 +13,8 @@ internal sealed record ApplyCommand(
     string? MarkerOldVersion,
     TimeSpan? HealthTimeout,
     TimeSpan? ConnectionSoak,
-    string Fingerprint);
+    string Fingerprint,
+    bool AllowDowngrade = false);
 
 internal sealed record RollbackCommand(string OperationId, string Component, string? TargetOperationId, TimeSpan? HealthTimeout, string Fingerprint);
 

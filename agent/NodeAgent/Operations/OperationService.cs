@@ -84,6 +84,8 @@ internal sealed class OperationService(
                 throw new AgentException(AgentErrorKind.FailedPrecondition, $"marker.write: {component.Name} has no marker configured in this agent's catalog");
             }
 
+            CheckDowngrade(command, component.Name);
+
             foreach (var file in command.Files.Where(f => !store.Contains(f.Digest)))
             {
                 throw new AgentException(AgentErrorKind.NotFound, $"blob {file.Digest} for {file.Role} is not staged on this node; stage it first");
@@ -218,6 +220,19 @@ internal sealed class OperationService(
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             escalation.Escalate(op, ex);
+        }
+    }
+
+    /// <summary>An older version than the last one this agent installed needs the caller to say so (a replayed old release otherwise).</summary>
+    private void CheckDowngrade(ApplyCommand command, string component)
+    {
+        // After a rollback, what is installed is what that apply replaced: no longer known by version here.
+        var succeeded = registry.Query(r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded, r => r);
+        var installed = succeeded.Count > 0 && succeeded[0].Kind == OpKind.Apply ? succeeded[0].ToVersion : null;
+        if (!command.AllowDowngrade && installed is { Length: > 0 } && VersionOrder.IsOlder(command.TargetVersion, installed))
+        {
+            throw new AgentException(AgentErrorKind.FailedPrecondition,
+                $"target_version {command.TargetVersion} is older than {installed}, which this agent installed on {component}; a downgrade needs allow_downgrade (admin role only)");
         }
     }
 

@@ -109,5 +109,14 @@ internal static class AgentRoles
             : $"role {Name(role)} may not call {ShortName(method)}; it needs {Name(needed.Value)}{(needed == AgentRole.Admin ? "" : " or above")}";
     }
 
+    /// <summary>Whether a method's (unary) request has options that need a higher role than the method itself.</summary>
+    public static bool HasRoleOptions(string method) => method == AgentService + "Apply";
+
+    /// <summary>Null unless the request asks for something above the role: a downgrade (allow_downgrade) is the admin's.</summary>
+    public static string? CheckOptions(AgentRole role, Google.Protobuf.IMessage? request) =>
+        request is Contracts.V1.ApplyRequest { AllowDowngrade: true } && role < AgentRole.Admin
+            ? $"role {Name(role)} may not set allow_downgrade on Apply; a downgrade needs admin"
+            : null;
+
     private static string InputText(string method) => Validation.InputRules.Shorten(method);
 }

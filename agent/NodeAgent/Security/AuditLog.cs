@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
@@ -8,36 +9,83 @@ using NodeAgent.Store;
 namespace NodeAgent.Security;
 
 /// <summary>
-/// The audit trail: one JSON line per mutating or refused call in state/audit/audit.jsonl, synced to disk before
-/// the call returns, rotated past Security:AuditMaxBytes, keeping five older files. Each entry is also logged with
-/// structured fields (Caller, Role, Method, OperationId, Component, Outcome) for journald.
+/// The audit trail, two rotating JSON-lines files in state/audit: <c>audit.jsonl</c> for mutating calls (whatever
+/// their outcome) and <c>refusals.jsonl</c> for calls refused for their identity, role or limits. Each rotates on
+/// its own past Security:AuditMaxBytes, keeping five older files, so refusals can never rotate an Apply out.
+/// Refusals are written at most Security:AuditRefusalsPerMinute times per caller and minute and summarised beyond
+/// that; every entry is capped at 4 KiB (<see cref="AuditEntryBounds"/>). Appends are fsynced before the call returns.
+/// Each written entry is also logged with structured fields (Caller, Role, Method, OperationId, Component, Outcome).
 /// </summary>
-internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, TimeProvider time, ILogger<AuditLog> logger)
+internal sealed partial class AuditLog
 {
-    public const int MaxListed = 10_000;
+    public const int MaxListed = 1000;
 
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
+    public const string SummaryOutcome = "REFUSALS_SUMMARISED";
+
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly ILogger<AuditLog> _logger;
+    private readonly AuditTrail _calls;
+    private readonly AuditTrail _refusals;
+    private readonly RefusalThrottle _throttle;
 
-    /// <summary>How many rotated files (audit.1.jsonl, the newest, to audit.5.jsonl) are kept besides the current one.</summary>
-    public const int Generations = 5;
-
-    private string Current => Generation(0);
-
-    private string Generation(int n) => Path.Combine(paths.Audit, n == 0 ? "audit.jsonl" : $"audit.{n}.jsonl");
-
-    public void Record(AuditEntry entry)
+    public AuditLog(AgentPaths paths, AgentOptions options, TimeProvider time, ILogger<AuditLog> logger)
     {
-        entry.Time = Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        var line = Formatter.Format(entry) + "\n";
+        _time = time;
+        _logger = logger;
+        _calls = new AuditTrail(paths.Audit, "audit", options.Security.AuditMaxBytes);
+        _refusals = new AuditTrail(paths.Audit, "refusals", options.Security.AuditMaxBytes);
+        _throttle = new RefusalThrottle(time, options.Security.AuditRefusalsPerMinute);
+    }
+
+    /// <summary>Records a mutating call's outcome.</summary>
+    public void Record(AuditEntry entry) => Write(entry, _calls);
+
+    /// <summary>Records a refused call, unless its caller (<paramref name="callerKey"/>) is over its rate of written refusals.</summary>
+    public void RecordRefusal(AuditEntry entry, string callerKey)
+    {
+        lock (_lock)
+        {
+            if (!_throttle.Admit(callerKey, out var suppressed))
+            {
+                return;
+            }
+
+            entry.SuppressedRefusals = suppressed;
+            Write(entry, _refusals);
+        }
+    }
+
+    private void Write(AuditEntry entry, AuditTrail trail)
+    {
+        lock (_lock)
+        {
+            foreach (var (caller, since, count) in _throttle.TakeEnded())
+            {
+                Append(new AuditEntry
+                {
+                    Caller = caller,
+                    Outcome = SummaryOutcome,
+                    SuppressedRefusals = count,
+                    Message = $"{count} more refusals of this caller in the minute from {since:u} were not written one by one",
+                }, _refusals);
+            }
+
+            Append(entry, trail);
+        }
+    }
+
+    private void Append(AuditEntry entry, AuditTrail trail)
+    {
+        entry.Time = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
+        var line = AuditEntryBounds.Apply(entry);
         var digests = string.Join(",", entry.Digests);
         LogEntry(entry.Caller, entry.Role, entry.Transport, entry.Method, entry.OperationId, entry.Component, digests, entry.Outcome, entry.Message);
-
         try
         {
-            Append(line);
+            trail.Append(Encoding.UTF8.GetBytes(line));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -46,70 +94,63 @@ internal sealed partial class AuditLog(AgentPaths paths, AgentOptions options, T
         }
     }
 
-    private void Append(string line)
-    {
-        lock (_lock)
-        {
-            Directory.CreateDirectory(paths.Audit, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            if (File.Exists(Current) && new FileInfo(Current).Length > options.Security.AuditMaxBytes)
-            {
-                for (var n = Generations; n > 0; n--)
-                {
-                    if (File.Exists(Generation(n - 1)))
-                    {
-                        File.Move(Generation(n - 1), Generation(n), overwrite: true);
-                    }
-                }
-            }
-
-            using var file = new FileStream(Current, new FileStreamOptions
-            {
-                Mode = FileMode.Append,
-                Access = FileAccess.Write,
-                Share = FileShare.Read,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-            file.Write(System.Text.Encoding.UTF8.GetBytes(line));
-            file.Flush(flushToDisk: true);
-        }
-    }
-
-    /// <summary>Entries matching the filter, newest first.</summary>
+    /// <summary>Entries of both trails matching the filter, newest first, read from the files' ends.</summary>
     public IReadOnlyList<AuditEntry> List(ListAuditEntriesRequest filter)
     {
         var limit = filter.Limit == 0 ? 100 : Math.Min(filter.Limit, MaxListed);
         var since = filter.Since?.ToDateTimeOffset();
-        var lines = new List<string>();
-        lock (_lock)
-        {
-            foreach (var path in Enumerable.Range(0, Generations + 1).Reverse().Select(Generation).Where(File.Exists))
-            {
-                lines.AddRange(File.ReadLines(path));
-            }
-        }
+        bool Matches(AuditEntry entry) =>
+            (filter.Caller.Length == 0 || entry.Caller.Contains(filter.Caller, StringComparison.Ordinal))
+            && (filter.OperationId.Length == 0 || entry.OperationId == filter.OperationId);
 
         var result = new List<AuditEntry>();
-        for (var i = lines.Count - 1; i >= 0 && result.Count < limit; i--)
+        lock (_lock)
         {
-            AuditEntry entry;
-            try
+            using var calls = Entries(_calls).GetEnumerator();
+            using var refusals = Entries(_refusals).GetEnumerator();
+            var (hasCall, hasRefusal) = (calls.MoveNext(), refusals.MoveNext());
+            while ((hasCall || hasRefusal) && result.Count < limit)
             {
-                entry = Parser.Parse<AuditEntry>(lines[i]);
-            }
-            catch (InvalidProtocolBufferException)
-            {
-                continue;
-            }
+                var takeCall = hasCall && (!hasRefusal || calls.Current.Time.ToDateTimeOffset() >= refusals.Current.Time.ToDateTimeOffset());
+                var entry = takeCall ? calls.Current : refusals.Current;
+                // Both trails are in time order: past an entry older than Since, that trail has nothing more.
+                var older = since is not null && entry.Time.ToDateTimeOffset() < since;
+                if (!older && Matches(entry))
+                {
+                    result.Add(entry);
+                }
 
-            if ((filter.Caller.Length == 0 || entry.Caller.Contains(filter.Caller, StringComparison.Ordinal))
-                && (filter.OperationId.Length == 0 || entry.OperationId == filter.OperationId)
-                && (since is null || entry.Time.ToDateTimeOffset() >= since))
-            {
-                result.Add(entry);
+                if (takeCall)
+                {
+                    hasCall = !older && calls.MoveNext();
+                }
+                else
+                {
+                    hasRefusal = !older && refusals.MoveNext();
+                }
             }
         }
 
         return result;
+    }
+
+    private static IEnumerable<AuditEntry> Entries(AuditTrail trail)
+    {
+        foreach (var line in trail.NewestFirst())
+        {
+            AuditEntry entry;
+            try
+            {
+                entry = Parser.Parse<AuditEntry>(line);
+            }
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException)
+            {
+                continue;
+            }
+
+            entry.Time ??= new Timestamp();
+            yield return entry;
+        }
     }
 
     [LoggerMessage(EventId = 901, Level = LogLevel.Error, Message = "Could not append to the audit trail: {Reason}")]

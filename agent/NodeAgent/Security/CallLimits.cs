@@ -13,23 +13,6 @@ internal sealed class CallLimits(AgentOptions options, TimeProvider time)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _lastRefusalRecorded = new(StringComparer.Ordinal);
-
-    /// <summary>True at most once a minute per caller: whether to audit a refusal by these limits.</summary>
-    public bool FirstRefusalThisMinute(string caller)
-    {
-        var now = time.GetUtcNow();
-        lock (_lock)
-        {
-            if (_lastRefusalRecorded.TryGetValue(caller, out var last) && now - last < Window)
-            {
-                return false;
-            }
-
-            _lastRefusalRecorded[caller] = now;
-            return true;
-        }
-    }
 
     /// <summary>Admits one call, or returns why not. Dispose the lease when the call ends.</summary>
     public (IDisposable? Lease, string? Refusal) Enter(string caller, bool mutating)

@@ -1,6 +1,6 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using NodeAgent.Configuration;
 
 namespace NodeAgent.Security;
@@ -15,9 +15,9 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers, Ser
     private readonly uint? _socketGroup = options.Security.SocketGroup is { Length: > 0 } group ? LocalPeers.ResolveGroup(group) : null;
     private readonly AgentRole _plaintextRole = AgentRoles.TryParse(options.Security.PlaintextRole, out var role) ? role : AgentRole.Monitor;
 
-    public CallerIdentity Resolve(ServerCallContext context)
+    public CallerIdentity Resolve(HttpContext context)
     {
-        var connection = context.GetHttpContext().Connection;
+        var connection = context.Connection;
         if (peers.TryGet(connection.Id, out var peer))
         {
             return Local(peer);
@@ -26,7 +26,7 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers, Ser
         if (connection.ClientCertificate is { } certificate)
         {
             return tls.RecheckClient(certificate) is { } invalid
-                ? new CallerIdentity(certificate.Subject, CallerIdentity.MutualTls, null, invalid)
+                ? new CallerIdentity(SubjectOf(certificate), CallerIdentity.MutualTls, null, invalid)
                 : FromCertificate(certificate);
         }
 
@@ -55,19 +55,17 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers, Ser
 
     private CallerIdentity FromCertificate(X509Certificate2 certificate)
     {
-        var subject = certificate.Subject;
+        var subject = SubjectOf(certificate);
         var ous = OrganizationalUnits(certificate).ToList();
         if (options.Security.RoleMapping.Count == 0)
         {
-            foreach (var ou in ous)
+            var roles = ous.Where(ou => AgentRoles.TryParse(ou, out _)).Distinct(StringComparer.Ordinal).ToList();
+            return roles.Count switch
             {
-                if (AgentRoles.TryParse(ou, out var role))
-                {
-                    return new CallerIdentity(subject, CallerIdentity.MutualTls, role, null);
-                }
-            }
-
-            return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"certificate \"{subject}\" has no OU naming a role ({AgentRoles.Names})");
+                1 when AgentRoles.TryParse(roles[0], out var role) => new CallerIdentity(subject, CallerIdentity.MutualTls, role, null),
+                0 => new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"certificate \"{subject}\" has no OU naming a role ({AgentRoles.Names})"),
+                _ => new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"certificate \"{subject}\" names {roles.Count} roles in its OUs ({string.Join(", ", roles)}); a certificate must name exactly one"),
+            };
         }
 
         var cn = Attributes(certificate, CnOid).FirstOrDefault();
@@ -85,6 +83,9 @@ internal sealed class CallerResolver(AgentOptions options, LocalPeers peers, Ser
 
         return new CallerIdentity(subject, CallerIdentity.MutualTls, null, $"no Security:RoleMapping rule matches certificate \"{subject}\"");
     }
+
+    /// <summary>The certificate's subject as callers, logs and the audit trail see it: escaped and bounded.</summary>
+    public static string SubjectOf(X509Certificate2 certificate) => Validation.InputRules.Escape(certificate.Subject, 256);
 
     private static IEnumerable<string> OrganizationalUnits(X509Certificate2 certificate) => Attributes(certificate, OuOid);
 

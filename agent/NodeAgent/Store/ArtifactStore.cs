@@ -28,6 +28,13 @@ internal sealed partial class ArtifactStore(AgentPaths paths, AgentOptions optio
     /// <summary>Removes partial uploads a previous process left behind.</summary>
     public void CleanTemp()
     {
+        if (new FileInfo(paths.Temp).LinkTarget is not null)
+        {
+            // A link planted in place of tmp/: remove the link itself, never what it points to.
+            File.Delete(paths.Temp);
+            Directory.CreateDirectory(paths.Temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         foreach (var file in Directory.EnumerateFiles(paths.Temp))
         {
             File.Delete(file);

@@ -57,16 +57,41 @@ internal static partial class InputRules
     }
 
     /// <summary>Shows a hostile value safely in a message: bounded, control characters escaped.</summary>
-    public static string Shorten(string? value)
+    public static string Shorten(string? value) => Escape(value, 80);
+
+    /// <summary>
+    /// A caller's or certificate's text made safe for every log target and message: at most
+    /// <paramref name="maxChars"/> characters (then "…"), with control, format (bidi overrides, zero-width) and line or
+    /// paragraph separator characters, and lone surrogates, written as \uXXXX so no value can forge a line or hide text.
+    /// </summary>
+    public static string Escape(string? value, int maxChars)
     {
         if (value is null)
         {
             return "";
         }
 
-        var head = value.Length > 80 ? value[..80] + "…" : value;
-        return string.Concat(head.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        var head = value.Length > maxChars ? value[..maxChars] : value;
+        var text = new System.Text.StringBuilder(head.Length + 8);
+        for (var i = 0; i < head.Length; i++)
+        {
+            var c = head[i];
+            var paired = char.IsSurrogatePair(head, i) || (i > 0 && char.IsSurrogatePair(head[i - 1], c));
+            if (NeedsEscape(c) || (char.IsSurrogate(c) && !paired))
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        return value.Length > maxChars ? text.Append('…').ToString() : text.ToString();
     }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     [GeneratedRegex("^[0-9a-f]{64}\\z")]
     private static partial Regex DigestPattern();
@@ -83,6 +108,6 @@ internal static partial class InputRules
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*\\z")]
     private static partial Regex UnitNamePattern();
 
-    [GeneratedRegex(@"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,48})?\z")]
+    [GeneratedRegex(@"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]{1,48})?\z")]
     private static partial Regex VersionPattern();
 }

@@ -71,7 +71,7 @@ internal static partial class InventoryCommand
         return text.ToString();
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9.\-\[\]:]{1,253}:\d{1,5}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9.\-\[\]:]{1,253}:[0-9]{1,5}\z")]
     private static partial Regex Address();
 
     private static string Role(V1Node node) =>

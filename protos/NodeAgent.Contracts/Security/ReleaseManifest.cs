@@ -109,7 +109,7 @@ public sealed partial record ReleaseManifest(string Version, DateTimeOffset Expi
         return new ReleaseManifest(version.Groups[1].Value, expires, files);
     }
 
-    [GeneratedRegex(@"^version (v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]{1,48})?)\z")]
+    [GeneratedRegex(@"^version (v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]{1,48})?)\z")]
     private static partial Regex VersionLine();
 
     [GeneratedRegex("^file ([a-z0-9][a-z0-9-]{0,127}) ([a-z0-9][a-z0-9-]{0,127}) ([0-9a-f]{64})\\z")]

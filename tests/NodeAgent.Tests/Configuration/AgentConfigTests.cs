@@ -14,7 +14,7 @@ public sealed class AgentConfigTests : IDisposable
     [Fact]
     public void Load_ValidYaml_BindsTheCatalog()
     {
-        var path = Write("ok.yaml", Component("kubelet", "/usr/local/bin/kubelet"));
+        var path = Write("ok.yaml", "security:\n  allowUnsignedReleases: true\n" + Component("kubelet", "/usr/local/bin/kubelet"));
 
         var options = AgentConfigLoader.Load(path);
 
@@ -29,7 +29,7 @@ public sealed class AgentConfigTests : IDisposable
     public void Load_ValidJson_Binds()
     {
         var path = Write("ok.json", """
-            { "stateDir": "/var/lib/na", "components": [ { "name": "kube-proxy", "unit": "kube-proxy.service",
+            { "stateDir": "/var/lib/na", "security": { "allowUnsignedReleases": true }, "components": [ { "name": "kube-proxy", "unit": "kube-proxy.service",
               "files": [ { "role": "binary", "path": "/usr/local/bin/kube-proxy" } ] } ] }
             """);
 

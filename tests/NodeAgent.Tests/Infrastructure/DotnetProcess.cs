@@ -20,6 +20,8 @@ internal sealed class DotnetProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public string Output
@@ -39,8 +41,16 @@ internal sealed class DotnetProcess : IAsyncDisposable
     /// </summary>
     public static DotnetProcess Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? project = null)
     {
-        var start = new ProcessStartInfo(StandIn.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(project is null ? Path.Combine(AppContext.BaseDirectory, dll) : ProjectOutput(project, dll));
+        return Launch(StandIn.DotnetHost, [project is null ? Path.Combine(AppContext.BaseDirectory, dll) : ProjectOutput(project, dll), .. args], environment);
+    }
+
+    /// <summary>Runs a native executable (the packaged NativeAOT agent) the same way.</summary>
+    public static DotnetProcess StartNative(string executable, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        Launch(executable, args, environment);
+
+    private static DotnetProcess Launch(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -222,7 +222,19 @@ internal sealed class TestNode : IAsyncDisposable
         var kubeletYaml = string.Concat(Options.KubeletYaml.Select(line => "\n    " + line));
         var metrics = Options.Metrics ? $"\n  metrics: 127.0.0.1:{MetricsPort}" : "";
         var tcp = Options.TcpPort > 0 ? $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TcpPort}\n    plaintext: true" : "";
-        var security = Options.SecurityYaml;
+        // Tests set what they need: unsigned releases unless a test brings a release key, and the plaintext
+        // listener's callers as admin unless a test lowers them.
+        var security = Options.SecurityYaml.Length == 0 ? "" : Options.SecurityYaml.TrimEnd() + "\n";
+        if (!security.Contains("releasePublicKey", StringComparison.Ordinal))
+        {
+            security += "  allowUnsignedReleases: true\n";
+        }
+
+        if (Options.TcpPort > 0 && !security.Contains("plaintextRole", StringComparison.Ordinal))
+        {
+            security += "  plaintextRole: admin\n";
+        }
+
         if (Pki is not null)
         {
             tcp = $"\n  tcp:\n    enabled: true\n    address: 127.0.0.1\n    port: {Options.TlsPort}";

@@ -37,6 +37,20 @@ internal sealed class TestPki
         return Write(CertificateFactory.CreateClient(_ca, name, role, uris ?? [], now.AddHours(-1), now.AddDays(days)), name, CaBundle);
     }
 
+    /// <summary>A client certificate of this CA with any distinguished name (for example two OUs), for tests of odd subjects.</summary>
+    public ClientTlsFiles ClientWithSubject(string name, string subject)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return Write(CertificateFactory.Issue(_ca, new System.Security.Cryptography.X509Certificates.X500DistinguishedName(subject), TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)), name, CaBundle);
+    }
+
+    /// <summary>A client certificate of this CA for <paramref name="subject"/>, in memory only.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Issue(System.Security.Cryptography.X509Certificates.X500DistinguishedName subject)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return CertificateFactory.Issue(_ca, subject, TlsFiles.ClientAuth, null, now.AddHours(-1), now.AddDays(30)).Certificate;
+    }
+
     /// <summary>
     /// A client certificate with the given role from a different CA the agent does not trust; that CA's certificate is
     /// written to clients/NAME-ca.pem.

@@ -25,8 +25,8 @@ public sealed class PackageLifecycleTests
         await container.MustAsync("test", "-x", "/usr/lib/nodeagent/nodeagent");
         Assert.Contains("agentctl", (await container.MustAsync("/usr/bin/agentctl", "--help")).Out, StringComparison.Ordinal);
 
-        // Some state and a local config change, then the newer package over it.
-        await container.MustAsync("sh", "-c", "echo kept > /var/lib/nodeagent/state-marker && echo '# site change' >> /etc/nodeagent/agent.yaml");
+        // Some state and local config changes (no release key in this test: unsigned releases allowed), then the newer package over it.
+        await container.MustAsync("sh", "-c", "echo kept > /var/lib/nodeagent/state-marker && sed -i 's|^  releasePublicKey: .*|  allowUnsignedReleases: true|' /etc/nodeagent/agent.yaml && echo '# site change' >> /etc/nodeagent/agent.yaml");
         await container.MustAsync("systemctl", "start", PackagedAgentFixture.Unit);
         var before = await container.PropertyAsync(PackagedAgentFixture.Unit, "MainPID");
         var upgrade = await container.RunAsync("env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--force-confold", "-i", $"{inside}/new.deb");

@@ -90,6 +90,7 @@ public sealed class PackagedAgentFixture : IAsyncLifetime
         File.WriteAllText(Path.Combine(exchange, "agent.yaml"), $$"""
             nodeName: container-node
             serviceManager: systemd
+            security: { allowUnsignedReleases: true }
             health:
               probeIntervalSeconds: 1
               defaultTimeoutSeconds: 30

@@ -40,7 +40,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         problems.AddRange(before.Diff(DiskSnapshot.Take(node)).Select(path => $"written: {path}"));
         problems.AddRange(Directory.EnumerateFileSystemEntries("/tmp", $"*{Token}*", SearchOption.TopDirectoryOnly).Select(path => $"created outside the state dir: {path}"));
         Assert.Equal("test-node", (await node.Client.GetInfoAsync(new GetInfoRequest())).NodeName);
-        output.WriteLine($"hostile inputs: {cases.Count} tried, {cases.Count - problems.Count(p => !p.StartsWith("written", StringComparison.Ordinal))} refused cleanly");
+        output.WriteLine($"hostile request table: {cases.Count} tried, {cases.Count - problems.Count(p => !p.StartsWith("written", StringComparison.Ordinal))} refused cleanly");
         Assert.True(cases.Count >= 50, $"only {cases.Count} cases");
         Assert.Empty(problems);
     }

@@ -36,11 +36,15 @@ public sealed class LimitsTests
         using var cancel = new CancellationTokenSource();
         var uploads = new[] { await StartUploadAsync(holder, 1000, 1, cancel.Token), await StartUploadAsync(holder, 1000, 2, cancel.Token) };
 
-        // A third call, on another connection of the same local user, is over the limit once both uploads are in.
-        await Eventually.TrueAsync(
-            async () => await MutualTlsTests.StatusOf(() => node.Client.GetInfoAsync(new GetInfoRequest()).ResponseAsync) == StatusCode.ResourceExhausted,
-            TimeSpan.FromSeconds(20),
-            "the third call to be refused");
+        // Wait for both uploads to be admitted by watching their partial files, not by probing with calls: a probe
+        // holds one of the two slots while it runs, and could take the second upload's slot (the old flake).
+        var tmp = Path.Combine(node.StateDir, "tmp");
+        await Eventually.TrueAsync(() => Task.FromResult(Directory.EnumerateFiles(tmp).Count() == 2), TimeSpan.FromSeconds(20), "both uploads to start writing");
+
+        // A third call, on another connection of the same local user, is over the limit.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => node.Client.GetInfoAsync(new GetInfoRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("Limits:MaxConcurrentCallsPerCaller", refused.Status.Detail, StringComparison.Ordinal);
 
         await cancel.CancelAsync();
         foreach (var upload in uploads)
@@ -72,6 +76,22 @@ public sealed class LimitsTests
         await Eventually.TrueAsync(() => Task.FromResult(!Directory.EnumerateFiles(Path.Combine(node.StateDir, "tmp")).Any()), TimeSpan.FromSeconds(20), "the cancelled upload's partial file to be removed");
         var staged = await node.StageAsync("kubelet-v1.17.0");
         Assert.Contains(staged, (await node.Client.ListArtifactsAsync(new ListArtifactsRequest())).Artifacts.Select(a => a.Sha256));
+    }
+
+    [Fact]
+    public async Task StalledUpload_IsStoppedAfterTheIdleLimit_AndGivesItsStagingBudgetBack()
+    {
+        await using var node = await TestNode.StartAsync(new TestNodeOptions { LimitsYaml = "  maxStagingBytesInFlight: 1000000\n  uploadIdleSeconds: 1\n" });
+        using var stalled = await StartUploadAsync(node.Client, 800_000, 1, CancellationToken.None);
+
+        var stopped = await Assert.ThrowsAsync<RpcException>(() => stalled.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(StatusCode.ResourceExhausted, stopped.StatusCode);
+        Assert.Contains("Limits:UploadIdleSeconds", stopped.Status.Detail, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => Task.FromResult(!Directory.EnumerateFiles(Path.Combine(node.StateDir, "tmp")).Any()), TimeSpan.FromSeconds(20), "the stalled upload's partial file to be removed");
+        using var next = await StartUploadAsync(node.Client, 300_000, 2, CancellationToken.None);
+        var nextOutcome = await Assert.ThrowsAsync<RpcException>(() => next.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Limits:UploadIdleSeconds", nextOutcome.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

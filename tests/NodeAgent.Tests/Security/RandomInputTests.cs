@@ -17,14 +17,14 @@ public sealed class RandomInputTests(ITestOutputHelper output)
     private const int Requests = 400;
     private const int PlanFiles = 600;
 
-    private static readonly string Token = Guid.NewGuid().ToString("N")[..12];
+    internal static readonly string Token = Guid.NewGuid().ToString("N")[..12];
 
-    private static readonly Gen<string> Fragment = Gen.OneOf(
+    internal static readonly Gen<string> Fragment = Gen.OneOf(
         "..", "/", "\\", "\0", "\n", "\r\n", "\t", " ", "%2e%2e", ":", "@", "*", "$(reboot)", "`id`", ";", "'", "\"", "{", "}", "[", "#", "&a", "!!binary",
         "kubelet", "v1.17.0", "a", "0", "-", "é", "\u202e", "\ud800", "/tmp/evil-" + Token, "../../../../tmp/evil-" + Token);
 
     /// <summary>Hostile text: fragments glued together, arbitrary Unicode, long runs, or nothing.</summary>
-    private static readonly Gen<string> Hostile = Gen.Frequency(
+    internal static readonly Gen<string> Hostile = Gen.Frequency(
         (4, Fragment.Array[1, 8].Select(string.Concat)),
         (2, Gen.String),
         (1, Gen.Char['a', 'z'].Array[120, 400].Select(chars => new string(chars))),
@@ -32,9 +32,9 @@ public sealed class RandomInputTests(ITestOutputHelper output)
 
     private static Gen<string> Either(params string[] plausible) => Gen.Frequency((1, Gen.OneOf(plausible)), (1, Hostile));
 
-    private sealed record RandomCall(int Kind, string Id, string Component, string Role, string Digest, string Version, string Name, long Size, long Offset, int Limit);
+    internal sealed record RandomCall(int Kind, string Id, string Component, string Role, string Digest, string Version, string Name, long Size, long Offset, int Limit);
 
-    private static readonly Gen<RandomCall> Calls =
+    internal static readonly Gen<RandomCall> Calls =
         from kind in Gen.Int[0, 15]
         from id in Either("prop-1", "prop-2", "a:b:c")
         from component in Either("kubelet", "kube-proxy", "etcd")
@@ -81,7 +81,7 @@ public sealed class RandomInputTests(ITestOutputHelper output)
         File.WriteAllBytes(dir.Combine("kubelet.bin"), new byte[100]);
         var tried = 0;
         var valid = 0;
-        var plans = Gen.Frequency((2, Substituted), (2, Mutated), (1, Structural));
+        var plans = Plans;
         plans.Sample(
             text =>
             {
@@ -132,12 +132,17 @@ public sealed class RandomInputTests(ITestOutputHelper output)
 
         """;
 
-    /// <summary>The valid plan with some of its values replaced by hostile text (quoted, so the YAML stays well formed).</summary>
-    private static readonly Gen<string> Substituted =
-        Gen.Bool.Array[12].SelectMany(swaps => Hostile.Array[12].Select(values =>
+    /// <summary>Random plan files: the valid plan with values substituted or characters mutated, or random structures.</summary>
+    internal static Gen<string> Plans => Gen.Frequency(
+        (2, Substituted(ValidPlan, ["r-17", "v1.17.0", "kubelet-v1.17.0", "kubelet.bin", "n1", "worker", "127.0.0.1:7001", "25%", "30s", "canary", "10%", "unix:/run/nodeagent/agent.sock"])),
+        (2, Mutated(ValidPlan)),
+        (1, Structural));
+
+    /// <summary>A valid document with some of its values replaced by hostile text (quoted, so the YAML stays well formed).</summary>
+    internal static Gen<string> Substituted(string valid, string[] slots) =>
+        Gen.Bool.Array[slots.Length].SelectMany(swaps => Hostile.Array[slots.Length].Select(values =>
         {
-            string[] slots = ["r-17", "v1.17.0", "kubelet-v1.17.0", "kubelet.bin", "n1", "worker", "127.0.0.1:7001", "25%", "30s", "canary", "10%", "unix:/run/nodeagent/agent.sock"];
-            var text = ValidPlan;
+            var text = valid;
             for (var i = 0; i < slots.Length; i++)
             {
                 if (swaps[i])
@@ -149,11 +154,11 @@ public sealed class RandomInputTests(ITestOutputHelper output)
             return text;
         }));
 
-    /// <summary>The valid plan with characters deleted, inserted or replaced at random places.</summary>
-    private static readonly Gen<string> Mutated =
-        Gen.Select(Gen.Int[0, ValidPlan.Length - 1], Gen.Int[0, 2], Fragment).Array[1, 6].Select(edits =>
+    /// <summary>A valid document with characters deleted, inserted or replaced at random places.</summary>
+    internal static Gen<string> Mutated(string valid) =>
+        Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Int[0, 2], Fragment).Array[1, 6].Select(edits =>
         {
-            var text = ValidPlan;
+            var text = valid;
             foreach (var (at, how, with) in edits)
             {
                 var position = Math.Min(at, text.Length - 1);
@@ -183,7 +188,7 @@ public sealed class RandomInputTests(ITestOutputHelper output)
         _ => c.ToString(),
     })) + "\"";
 
-    private static Task SendAsync(NodeAgentService.NodeAgentServiceClient client, RandomCall c) => c.Kind switch
+    internal static Task SendAsync(NodeAgentService.NodeAgentServiceClient client, RandomCall c) => c.Kind switch
     {
         0 => client.ApplyAsync(new ApplyRequest { OperationId = c.Id, Component = c.Component, TargetVersion = c.Version, Files = { new TargetFile { Role = c.Role, Sha256 = c.Digest } } }).ResponseAsync,
         1 => client.RollbackAsync(new RollbackRequest { OperationId = c.Id, Component = c.Component, TargetOperationId = c.Name }).ResponseAsync,
