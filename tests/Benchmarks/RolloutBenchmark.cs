@@ -37,15 +37,11 @@ internal static class RolloutBenchmark
         // disk's fsyncs do not stand in for a thousand. The coordinator's journal stays on the real disk.
         var fleetDirectory = Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", Path.GetFileName(work)) : Path.Combine(work, "fleet");
         Directory.CreateDirectory(fleetDirectory);
-        try
-        {
-            return await RunAsync(options, date, load, work, fleetDirectory);
-        }
-        finally
-        {
-            Directory.Delete(fleetDirectory, recursive: true);
-            Directory.Delete(work, recursive: true);
-        }
+        var code = await RunAsync(options, date, load, work, fleetDirectory);
+        // Only after a clean run: a failed one leaves its logs and journal for a look.
+        Directory.Delete(fleetDirectory, recursive: true);
+        Directory.Delete(work, recursive: true);
+        return code;
     }
 
     private static async Task<int> RunAsync(BenchOptions options, string date, double load, string work, string fleetDirectory)

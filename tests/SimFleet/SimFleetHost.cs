@@ -63,7 +63,8 @@ internal sealed class SimFleetHost : IAsyncDisposable
         }
 
         var manager = new SimServiceManager(services, node);
-        var agent = AgentApp.Create(AgentConfigLoader.Load(config), [], s => s.AddSingleton<IServiceManager>(manager));
+        // The host's default appsettings.json watch costs an inotify instance per agent (128 per user by default).
+        var agent = AgentApp.Create(AgentConfigLoader.Load(config), ["--hostBuilder:reloadConfigOnChange=false"], s => s.AddSingleton<IServiceManager>(manager));
         lock (_agents)
         {
             _agents.Add(agent);
