@@ -24,7 +24,11 @@ internal static class SimLayout
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 
-    /// <summary>Installs the old binaries of a node and returns its agent config path (mutual TLS on an ephemeral loopback port).</summary>
+    /// <summary>
+    /// Installs the old binaries of a node and returns its agent config path (mutual TLS on an ephemeral loopback port).
+    /// A thousand nodes share this machine's cores, so a healthz answer may wait for CPU: the HTTP timeout is longer than
+    /// a real node's, and the background probe (not used by an apply) runs hourly.
+    /// </summary>
     public static string WriteAgentNode(string directory, string node, int healthPort, string caBundle)
     {
         var yaml = new StringBuilder($"""
@@ -45,6 +49,7 @@ internal static class SimLayout
               target: stderr
             health:
               probeIntervalSeconds: 3600
+              httpTimeoutSeconds: 15
               defaultTimeoutSeconds: 60
             components:
 

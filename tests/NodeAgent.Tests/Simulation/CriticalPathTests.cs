@@ -9,7 +9,7 @@ public sealed class CriticalPathTests
     [Fact]
     public void Slots_MoreNodesThanSlots_NextNodeTakesTheFirstFreeSlot()
     {
-        var times = new[] { 5, 1, 1, 1 }.Select(s => TimeSpan.FromSeconds(s));
+        TimeSpan[] times = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)];
 
         var end = CriticalPath.Slots(times, concurrency: 2);
 
