@@ -2,9 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace SimFleet;
 
-/// <summary>A simulated node: its name, its agent's mutual-TLS address (empty for an agentless host) and its directory.</summary>
-internal sealed record SimNode(string Name, string Address, string Directory);
-
 /// <summary>What a fleet process writes once every agent listens: its nodes, its agentless hosts and its healthz responder.</summary>
 internal sealed record SimManifest(int Pid, int HealthPort, IReadOnlyList<SimNode> Agents, IReadOnlyList<SimNode> AgentlessHosts);
 
