@@ -9,6 +9,7 @@ using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
 
+// nodeagent-bench rollout ...: see RolloutBenchmark (the scale benchmark on a simulated fleet, with the Ansible baseline).
 // nodeagent-bench [--nodes N] [--concurrency C]: starts a fleet, then measures in the same run
 //   baseline: one sequential GetInfo sweep over every agent (the cost of talking to the fleet at all);
 //   stage:    pre-distributing the artifacts to every node;
@@ -17,6 +18,11 @@ using NodeAgent.Coordinator.Progress;
 if (!OperatingSystem.IsLinux())
 {
     return 2;
+}
+
+if (args.Length > 0 && args[0] == "rollout")
+{
+    return await Benchmarks.RolloutBenchmark.RunAsync(args[1..]);
 }
 
 var nodes = Arg("--nodes", 16);

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using NodeAgent.Contracts.Security;
+using NodeAgent.Contracts.Text;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
 
@@ -16,6 +17,7 @@ namespace NodeAgent.Coordinator.Agents;
 internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
+    private readonly Lazy<ClientTlsMaterial?> _tls = new(() => tls?.Load());
 
     public NodeAgentService.NodeAgentServiceClient For(PlanNode node) => new(Channel(node));
 
@@ -52,7 +54,7 @@ internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) :
             MaxRetryBufferPerCallSize = 2 * 1024 * 1024,
             DisposeHttpClient = true,
         };
-        var (address, handler) = AgentTransport.Create(node.Address, tls, node.Name);
+        var (address, handler) = AgentTransport.Create(AgentAddress.Parse(node.Address), _tls.Value, node.Name);
         options.HttpHandler = handler;
         return GrpcChannel.ForAddress(address, options);
     }

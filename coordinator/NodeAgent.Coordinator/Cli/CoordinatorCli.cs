@@ -26,7 +26,7 @@ internal static class CoordinatorCli
             ControlCommand.Build(options, "resume", "Resume a paused rollout"),
             ControlCommand.Build(options, "abort", "Stop a rollout before its next node (nodes in flight finish)"),
         };
-        foreach (var command in controls.Prepend(status).Prepend(rollout))
+        foreach (var command in controls.Prepend(status).Prepend(rollout).Prepend(plan))
         {
             command.Options.Add(options.Journal);
         }

@@ -16,10 +16,19 @@ internal static class PlanCommand
     public static Command Build(CliOptions options)
     {
         var planArgument = CliOptions.PlanArgument();
-        var command = new Command("plan", "Show, per node, what the rollout would change and what it would not touch; changes nothing.\n\nExample:\n  nodeagent-coordinator plan plan.yaml -o wide") { planArgument };
+        var estimate = PlanEstimate.EstimateOption();
+        var componentTime = PlanEstimate.ComponentTimeOption();
+        var command = new Command("plan", "Show, per node, what the rollout would change and what it would not touch; changes nothing.\n\nExamples:\n  nodeagent-coordinator plan plan.yaml -o wide\n  nodeagent-coordinator plan plan.yaml --estimate --component-time kubelet=5s --component-time kube-proxy=2s")
+        {
+            planArgument, estimate, componentTime,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
+            if (parse.GetValue(estimate))
+            {
+                return PlanEstimate.Run(parse, options, plan, componentTime);
+            }
 
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);

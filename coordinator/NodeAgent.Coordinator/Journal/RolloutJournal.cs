@@ -19,8 +19,8 @@ internal sealed partial class RolloutJournal : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
-        Execute("""
+        Run("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+        Run("""
             CREATE TABLE IF NOT EXISTS rollouts(
               id TEXT PRIMARY KEY, plan_digest TEXT NOT NULL, plan_path TEXT NOT NULL, target TEXT NOT NULL,
               state TEXT NOT NULL, phase TEXT NOT NULL, control TEXT NOT NULL, started TEXT NOT NULL,
@@ -87,12 +87,12 @@ internal sealed partial class RolloutJournal : IDisposable
         {
             using var transaction = _connection.BeginTransaction();
             var now = Now();
-            Execute(
+            Run(
                 "INSERT INTO rollouts VALUES($id,$d,$p,$t,$s,'',$c,$now,$now,NULL,'')",
                 ("$id", id), ("$d", digest), ("$p", planPath), ("$t", target), ("$s", RolloutStates.Running), ("$c", ""), ("$now", now));
             foreach (var (node, role) in nodes)
             {
-                Execute(
+                Run(
                     "INSERT INTO nodes VALUES($r,$n,$role,$s,0,'','',NULL,NULL,'',0)",
                     ("$r", id), ("$n", node), ("$role", role), ("$s", NodeStates.Pending));
             }
@@ -168,7 +168,8 @@ internal sealed partial class RolloutJournal : IDisposable
 
     private string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>Runs one statement at once, in its own implicit transaction (or the caller's).</summary>
+    private int Run(string sql, params (string Name, object? Value)[] parameters)
     {
         lock (_lock)
         {

@@ -4,7 +4,8 @@ namespace NodeAgent.Coordinator.Progress;
 
 /// <summary>
 /// Shows a rollout's progress: a live Spectre.Console panel on a terminal, plain timestamped lines otherwise
-/// (CI logs, pipes, --plain).
+/// (CI logs, pipes, --plain). The panel is a summary (counts per state, the slowest and the failed nodes, ETA, the last
+/// lines), never a row per node, so it keeps its size at 5,000 nodes; the report has the complete node table.
 /// </summary>
 internal static class ProgressView
 {
@@ -52,6 +53,10 @@ internal static class ProgressView
         table.AddRow("batch", progress.Batches == 0 ? "-" : $"{progress.Batch} of {progress.Batches}");
         table.AddRow("nodes", $"[green]{progress.Succeeded} ok[/]  [red]{progress.Failed} failed[/]  [yellow]{progress.InFlight} in flight[/]  of {progress.Total}");
         table.AddRow("eta", eta is null ? "-" : $"{eta.Value:hh\\:mm\\:ss}");
+        var slowest = progress.Slowest();
+        table.AddRow("slowest", slowest.Count == 0 ? "-" : Markup.Escape(string.Join(", ", slowest.Select(s => $"{s.Node} {s.Seconds:0.0}s"))));
+        var failed = progress.FailedNodes();
+        table.AddRow("failed", failed.Count == 0 ? "-" : $"[red]{Markup.Escape(string.Join(", ", failed.Take(5)) + (failed.Count > 5 ? $" and {failed.Count - 5} more" : ""))}[/]");
         string[] lines;
         lock (recent)
         {

@@ -11,6 +11,8 @@ internal sealed class RolloutProgress
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly List<double> _nodeSeconds = [];
+    private readonly List<(string Node, double Seconds)> _slowest = [];
+    private readonly List<string> _failedNodes = [];
     private readonly Gauge _phase;
     private readonly Gauge _batch;
     private readonly Gauge _nodes;
@@ -131,6 +133,7 @@ internal sealed class RolloutProgress
             }
 
             _nodeSeconds.Add(duration.TotalSeconds);
+            Remember(node, ok, duration.TotalSeconds);
             _applySeconds.Observe(duration.TotalSeconds);
             Publish();
         }
@@ -148,7 +151,40 @@ internal sealed class RolloutProgress
         }
     }
 
+    /// <summary>The slowest nodes so far (at most three, slowest first), for a summary that stays short at any fleet size.</summary>
+    public IReadOnlyList<(string Node, double Seconds)> Slowest()
+    {
+        lock (_lock)
+        {
+            return [.. _slowest];
+        }
+    }
+
+    /// <summary>The names of the failed nodes so far, in the order they failed.</summary>
+    public IReadOnlyList<string> FailedNodes()
+    {
+        lock (_lock)
+        {
+            return [.. _failedNodes];
+        }
+    }
+
     public void Say(string line) => Line?.Invoke($"{_time.GetUtcNow():HH:mm:ss} {line}");
+
+    private void Remember(string node, bool ok, double seconds)
+    {
+        if (!ok)
+        {
+            _failedNodes.Add(node);
+        }
+
+        _slowest.Add((node, seconds));
+        _slowest.Sort((a, b) => b.Seconds.CompareTo(a.Seconds));
+        if (_slowest.Count > 3)
+        {
+            _slowest.RemoveAt(3);
+        }
+    }
 
     private void Publish()
     {

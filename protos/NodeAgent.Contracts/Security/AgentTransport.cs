@@ -6,7 +6,17 @@ using NodeAgent.Contracts.Text;
 namespace NodeAgent.Contracts.Security;
 
 /// <summary>The client side of mutual TLS: the CA that signs agent certificates, and this caller's own certificate.</summary>
-public sealed record ClientTlsFiles(string CaFile, string CertificateFile, string KeyFile);
+public sealed record ClientTlsFiles(string CaFile, string CertificateFile, string KeyFile)
+{
+    /// <summary>
+    /// Reads the files once, for a caller that opens many channels (the coordinator: one per agent). Loading costs more
+    /// CPU than a TLS handshake (the key goes through PKCS#12), so it must not happen per channel.
+    /// </summary>
+    public ClientTlsMaterial Load() => new(TlsFiles.LoadBundle(CaFile), TlsFiles.LoadCertificate(CertificateFile, KeyFile));
+}
+
+/// <summary>The loaded client side of mutual TLS: the CA bundle agents must chain to, and this caller's certificate with its key.</summary>
+public sealed record ClientTlsMaterial(X509Certificate2Collection Roots, X509Certificate2 Certificate);
 
 /// <summary>
 /// How agentctl and the coordinator reach an agent: "unix:/path" (local socket), "host:port" over mutual TLS when
@@ -22,7 +32,11 @@ public static class AgentTransport
         Create(AgentAddress.Parse(address), tls, serverName);
 
     /// <inheritdoc cref="Create(string, ClientTlsFiles?, string?)"/>
-    public static (Uri Address, SocketsHttpHandler Handler) Create(AgentAddress address, ClientTlsFiles? tls, string? serverName)
+    public static (Uri Address, SocketsHttpHandler Handler) Create(AgentAddress address, ClientTlsFiles? tls, string? serverName) =>
+        Create(address, tls?.Load(), serverName);
+
+    /// <inheritdoc cref="Create(string, ClientTlsFiles?, string?)"/>
+    public static (Uri Address, SocketsHttpHandler Handler) Create(AgentAddress address, ClientTlsMaterial? tls, string? serverName)
     {
         if (address.SocketPath is { } socket)
         {
@@ -34,8 +48,8 @@ public static class AgentTransport
             return (new Uri($"http://{address.Authority}"), new SocketsHttpHandler());
         }
 
-        var roots = TlsFiles.LoadBundle(tls.CaFile);
-        var own = TlsFiles.LoadCertificate(tls.CertificateFile, tls.KeyFile);
+        var roots = tls.Roots;
+        var own = tls.Certificate;
         var expected = serverName is { Length: > 0 } ? serverName : address.Host!;
         var handler = new SocketsHttpHandler
         {

@@ -203,8 +203,8 @@ public sealed class AgentConfigTests : IDisposable
     [Trait("Category", "ApplyEdgeCases")]
     public void Load_HealthStableSeconds_DefaultsToTenSecondsAndRejectsANegativeWindow()
     {
-        var defaults = AgentConfigLoader.Load(Write("stable.yaml", Component("kubelet", "/usr/local/bin/kubelet")));
-        var negative = Write("unstable.yaml", Component("kubelet", "/usr/local/bin/kubelet").Replace("    healthUrl:", "    healthStableSeconds: -1\n    healthUrl:", StringComparison.Ordinal));
+        var defaults = AgentConfigLoader.Load(Write("stable.yaml", "security:\n  allowUnsignedReleases: true\n" + Component("kubelet", "/usr/local/bin/kubelet")));
+        var negative = Write("unstable.yaml", "security:\n  allowUnsignedReleases: true\n" + Component("kubelet", "/usr/local/bin/kubelet").Replace("    healthUrl:", "    healthStableSeconds: -1\n    healthUrl:", StringComparison.Ordinal));
 
         var error = Assert.Throws<AgentConfigException>(() => AgentConfigLoader.Load(negative));
 
