@@ -69,6 +69,8 @@ public sealed class UnitPreflightFixture : IAsyncLifetime
             serviceManager: systemd
             listeners:
               unixSocket: {SystemdContainer.ExchangeInside}/agent.sock
+            security:
+              allowUnsignedReleases: true
             testing:
               allowFailpoints: true
             health:
