@@ -87,6 +87,8 @@ public sealed class ClusterConfigTests : IDisposable
                 files:
                   - role: binary
                     path: /usr/local/bin/kubelet{extra}
+            security:
+              allowUnsignedReleases: true
 
             """);
         return path;
