@@ -18,8 +18,8 @@ internal sealed partial class RolloutJournal
         lock (_lock)
         {
             using var transaction = _connection.BeginTransaction();
-            Execute("INSERT OR IGNORE INTO meta VALUES($k, $v)", ("$k", JournalIdKey), ("$v", $"sqlite:{Guid.NewGuid():N}"));
-            Execute("INSERT INTO meta VALUES($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", ("$k", FencingKey));
+            Run("INSERT OR IGNORE INTO meta VALUES($k, $v)", ("$k", JournalIdKey), ("$v", $"sqlite:{Guid.NewGuid():N}"));
+            Run("INSERT INTO meta VALUES($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", ("$k", FencingKey));
             var id = Query("SELECT value FROM meta WHERE key=$k", r => r.GetString(0), ("$k", JournalIdKey)).Single();
             var fencing = Query("SELECT CAST(value AS INTEGER) FROM meta WHERE key=$k", r => r.GetInt64(0), ("$k", FencingKey)).Single();
             transaction.Commit();

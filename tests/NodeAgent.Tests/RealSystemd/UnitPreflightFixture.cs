@@ -92,7 +92,15 @@ public sealed class UnitPreflightFixture : IAsyncLifetime
         string[] environment = failpoints is null ? [] : [$"--setenv=NODEAGENT_FAILPOINTS={failpoints}"];
         await Container.MustAsync(["systemd-run", "--unit=na-agent", "--property=Type=simple", .. environment,
             StandIn.DotnetHost, Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"), "--config", $"{SystemdContainer.ExchangeInside}/agent.yaml"]);
-        await Eventually.TrueAsync(AnswersAsync, TimeSpan.FromSeconds(60), "the agent in the container to answer on its socket");
+        try
+        {
+            await Eventually.TrueAsync(AnswersAsync, TimeSpan.FromSeconds(60), "the agent in the container to answer on its socket");
+        }
+        catch (Xunit.Sdk.FailException)
+        {
+            var log = await Container.RunAsync("journalctl", "-u", "na-agent", "--no-pager", "-n", "30");
+            throw new TimeoutException($"the agent in the container did not answer on its socket within 60 s; its journal:\n{log.Out}");
+        }
     }
 
     public async Task DisposeAsync()
