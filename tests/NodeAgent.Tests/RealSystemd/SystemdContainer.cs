@@ -66,6 +66,9 @@ internal sealed class SystemdContainer : IAsyncDisposable
             foreach (var arg in new[]
             {
                 "-D", root, "--private-network", "--register=no", "--keep-unit", "-q", $"--bind={dir.Combine("exchange")}:{ExchangeInside}",
+                // The tests' own build (the agent and stand-in dlls) at the same path inside: the overlay of / does not
+                // show other mounts (a checkout under a separately mounted /tmp, say).
+                $"--bind-ro={AppContext.BaseDirectory.TrimEnd('/')}",
                 "-b", "--", "systemd.firstboot=off", "systemd.unit=multi-user.target",
             })
             {
