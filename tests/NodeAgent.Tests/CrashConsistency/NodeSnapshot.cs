@@ -70,7 +70,7 @@ internal static class CrashInvariants
     }
 
     /// <summary>
-    /// A link layout must end as the operator had it or as the README says an apply leaves it: the link names the
+    /// A link layout must end as the operator had it or as docs/agent/apply-and-recovery.md says an apply leaves it: the link names the
     /// versioned place of the version in use, with the same style of target string; and the original version's place
     /// holds exactly what it held before (nothing is ever written into it).
     /// </summary>
