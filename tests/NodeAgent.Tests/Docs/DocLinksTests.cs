@@ -45,6 +45,14 @@ public sealed class DocLinksTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Readme_AsTheEntryPoint_StaysUnderTwoHundredLines()
+    {
+        var lines = File.ReadAllLines(Path.Combine(DocExamplesTests.RepositoryRoot(), "README.md")).Length;
+
+        Assert.True(lines < 200, $"README.md has {lines} lines: move the detail into docs/ and link it");
+    }
+
+    [Fact]
     public void JsonSamples_InReadmeAndDocs_Parse()
     {
         var root = DocExamplesTests.RepositoryRoot();
