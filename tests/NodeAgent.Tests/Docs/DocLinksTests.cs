@@ -17,6 +17,7 @@ public sealed class DocLinksTests(ITestOutputHelper output)
         "docs/agent/distribution.md",
         "docs/agent/footprint.md",
         "docs/agent/monitoring-events.md",
+        "docs/agent/operations-internals.md",
         "docs/development/coordinator-layout.md",
     };
 
