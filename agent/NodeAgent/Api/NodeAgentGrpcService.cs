@@ -49,7 +49,7 @@ internal sealed class NodeAgentGrpcService(
                 FreeBytes = store.FreeBytes(),
                 MaxArtifactBytes = store.MaxArtifactBytes,
             },
-            UnfinishedOperations = registry.Query(r => !r.IsTerminal, r => r.Id).Count,
+            UnfinishedOperations = registry.Query(r => !r.IsTerminal).Count,
         };
         response.Components.AddRange(states.Select(ProtoMapping.ToProto));
         response.Warnings.AddRange(journal.Warnings);
@@ -217,11 +217,9 @@ internal sealed class NodeAgentGrpcService(
             throw AgentException.Invalid("limit", $"must not be negative, not {request.Limit}");
         }
 
-        var list = registry.Query(
-            r => (request.Component.Length == 0 || r.Component == request.Component) && (!request.UnfinishedOnly || !r.IsTerminal),
-            r => ProtoMapping.ToProto(r, withEvents: false));
+        var list = registry.Query(r => (request.Component.Length == 0 || r.Component == request.Component) && (!request.UnfinishedOnly || !r.IsTerminal));
         var response = new V1.ListOperationsResponse();
-        response.Operations.AddRange(list.Take(request.Limit == 0 ? 100 : request.Limit));
+        response.Operations.AddRange(list.Take(request.Limit == 0 ? 100 : request.Limit).Select(r => ProtoMapping.ToProto(r, withEvents: false)));
         return Task.FromResult(response);
     }
 
@@ -284,7 +282,7 @@ internal sealed class NodeAgentGrpcService(
             throw AgentException.Invalid("operation_id", problem);
         }
 
-        return registry.Read(id, Map) ?? throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
+        return registry.Get(id) is { } record ? Map(record) : throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
     }
 
     private MarkerSpec MarkerSpecOf(string component)
