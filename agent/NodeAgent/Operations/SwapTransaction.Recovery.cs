@@ -24,7 +24,7 @@ internal sealed partial class SwapTransaction
 
         if (op.Step < OpStep.Swapping)
         {
-            return Abort(op, component, "the agent stopped before the swap began (crash or restart); nothing was changed");
+            return Abort(op, component, "the agent stopped before the swap began (crash or restart)");
         }
 
         if (op.Step == OpStep.Swapping && op.Kind == OpKind.Apply)
