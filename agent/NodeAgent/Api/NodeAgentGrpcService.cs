@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using NodeAgent.Components;
-using NodeAgent.Configuration;
 using NodeAgent.Health;
 using NodeAgent.Marker;
 using NodeAgent.Operations;
@@ -22,7 +21,7 @@ internal sealed class NodeAgentGrpcService(
     OperationRegistry registry,
     OperationJournal journal,
     ComponentInspector inspector,
-    ComponentCatalog catalog,
+    MarkerService markers,
     AgentMetrics metrics,
     AgentIdentity identity,
     StagingBudget stagingBudget,
@@ -225,19 +224,11 @@ internal sealed class NodeAgentGrpcService(
 
     public override Task<V1.GetMarkerResponse> GetMarker(V1.GetMarkerRequest request, ServerCallContext context)
     {
-        var spec = MarkerSpecOf(request.Component);
-        var response = new V1.GetMarkerResponse { Path = spec.Path, Format = spec.Format };
-        try
+        var (spec, content) = markers.Read(request.Component);
+        var response = new V1.GetMarkerResponse { Path = spec.Path, Format = spec.Format, Present = content is not null };
+        if (content is not null)
         {
-            if (MarkerFile.Read(spec) is { } marker)
-            {
-                response.Present = true;
-                response.Marker = ProtoMapping.ToProto(marker);
-            }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new AgentException(AgentErrorKind.FailedPrecondition, ex.Message);
+            response.Marker = ProtoMapping.ToProto(content);
         }
 
         return Task.FromResult(response);
@@ -283,17 +274,6 @@ internal sealed class NodeAgentGrpcService(
         }
 
         return registry.Get(id) is { } record ? Map(record) : throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
-    }
-
-    private MarkerSpec MarkerSpecOf(string component)
-    {
-        if (InputRules.CheckComponentName(component) is { } problem)
-        {
-            throw AgentException.Invalid("component", problem);
-        }
-
-        var entry = catalog.Find(component) ?? throw new AgentException(AgentErrorKind.NotFound, $"component {component} is not in this agent's catalog");
-        return entry.Marker ?? throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component} has no marker configured in this agent's catalog");
     }
 
     private static void CheckDigest(string digest)
