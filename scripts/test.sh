@@ -48,6 +48,8 @@ grep -ho 'hostile inputs: [0-9]* tried, [0-9]* refused cleanly' "$results"/*.trx
 grep -ho 'random requests: [0-9]* tried, [0-9]* problems' "$results"/*.trx 2>/dev/null | head -n 1
 grep -ho 'random plan files: [0-9]* tried, [0-9]* valid' "$results"/*.trx 2>/dev/null | head -n 1
 grep -ho 'audit under attack: accepted entries kept: [a-z]*, peak RSS: [0-9]* MB' "$results"/*.trx 2>/dev/null | head -n 1
+# The agent's read latency while operations journal (16 GetOperation/Watch callers during back-to-back applies).
+grep -ho 'read latency during applies: [0-9]* callers, [0-9]* reads, p50 [0-9.]* ms, p99 [0-9.]* ms, max [0-9.]* ms' "$results"/*.trx 2>/dev/null | head -n 1
 if [ "$files" -eq 0 ]; then
   echo "no test results were written"
   failed=$((failed + 1))

@@ -17,6 +17,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Health;
 using NodeAgent.Logging;
+using NodeAgent.Marker;
 using NodeAgent.Operations;
 using NodeAgent.Security;
 using NodeAgent.Services;
@@ -94,6 +95,7 @@ internal static partial class AgentApp
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ComponentCatalog>();
+        services.AddSingleton<MarkerService>();
         services.AddSingleton<AgentPaths>();
         services.AddSingleton<Failpoints>();
         services.AddSingleton<AgentReadiness>();

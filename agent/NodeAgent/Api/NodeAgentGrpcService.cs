@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using NodeAgent.Components;
-using NodeAgent.Configuration;
 using NodeAgent.Health;
 using NodeAgent.Marker;
 using NodeAgent.Operations;
@@ -22,7 +21,7 @@ internal sealed class NodeAgentGrpcService(
     OperationRegistry registry,
     OperationJournal journal,
     ComponentInspector inspector,
-    ComponentCatalog catalog,
+    MarkerService markers,
     AgentMetrics metrics,
     AgentIdentity identity,
     StagingBudget stagingBudget,
@@ -49,7 +48,7 @@ internal sealed class NodeAgentGrpcService(
                 FreeBytes = store.FreeBytes(),
                 MaxArtifactBytes = store.MaxArtifactBytes,
             },
-            UnfinishedOperations = registry.Query(r => !r.IsTerminal, r => r.Id).Count,
+            UnfinishedOperations = registry.Query(r => !r.IsTerminal).Count,
         };
         response.Components.AddRange(states.Select(ProtoMapping.ToProto));
         response.Warnings.AddRange(journal.Warnings);
@@ -217,29 +216,19 @@ internal sealed class NodeAgentGrpcService(
             throw AgentException.Invalid("limit", $"must not be negative, not {request.Limit}");
         }
 
-        var list = registry.Query(
-            r => (request.Component.Length == 0 || r.Component == request.Component) && (!request.UnfinishedOnly || !r.IsTerminal),
-            r => ProtoMapping.ToProto(r, withEvents: false));
+        var list = registry.Query(r => (request.Component.Length == 0 || r.Component == request.Component) && (!request.UnfinishedOnly || !r.IsTerminal));
         var response = new V1.ListOperationsResponse();
-        response.Operations.AddRange(list.Take(request.Limit == 0 ? 100 : request.Limit));
+        response.Operations.AddRange(list.Take(request.Limit == 0 ? 100 : request.Limit).Select(r => ProtoMapping.ToProto(r, withEvents: false)));
         return Task.FromResult(response);
     }
 
     public override Task<V1.GetMarkerResponse> GetMarker(V1.GetMarkerRequest request, ServerCallContext context)
     {
-        var spec = MarkerSpecOf(request.Component);
-        var response = new V1.GetMarkerResponse { Path = spec.Path, Format = spec.Format };
-        try
+        var (spec, content) = markers.Read(request.Component);
+        var response = new V1.GetMarkerResponse { Path = spec.Path, Format = spec.Format, Present = content is not null };
+        if (content is not null)
         {
-            if (MarkerFile.Read(spec) is { } marker)
-            {
-                response.Present = true;
-                response.Marker = ProtoMapping.ToProto(marker);
-            }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new AgentException(AgentErrorKind.FailedPrecondition, ex.Message);
+            response.Marker = ProtoMapping.ToProto(content);
         }
 
         return Task.FromResult(response);
@@ -284,18 +273,7 @@ internal sealed class NodeAgentGrpcService(
             throw AgentException.Invalid("operation_id", problem);
         }
 
-        return registry.Read(id, Map) ?? throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
-    }
-
-    private MarkerSpec MarkerSpecOf(string component)
-    {
-        if (InputRules.CheckComponentName(component) is { } problem)
-        {
-            throw AgentException.Invalid("component", problem);
-        }
-
-        var entry = catalog.Find(component) ?? throw new AgentException(AgentErrorKind.NotFound, $"component {component} is not in this agent's catalog");
-        return entry.Marker ?? throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component} has no marker configured in this agent's catalog");
+        return registry.Get(id) is { } record ? Map(record) : throw new AgentException(AgentErrorKind.NotFound, $"no operation {id} on this agent");
     }
 
     private static void CheckDigest(string digest)

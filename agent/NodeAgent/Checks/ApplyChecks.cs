@@ -14,7 +14,7 @@ internal sealed class ApplyChecks(ContainerRuntimeClient runtime, AgentOptions o
     private readonly IReadOnlyList<IPEndPoint> _endpoints = options.ApiServer.Endpoints.Select(ApiEndpoint.Parse).OfType<IPEndPoint>().ToList();
 
     /// <summary>Measures just before the restart; the returned change is journaled with the Restarting step.</summary>
-    public async Task<Action<OperationRecord>> BeforeRestartAsync(OperationRecord op, CatalogComponent component, long mainPid, CancellationToken cancellationToken)
+    public async Task<Func<OperationRecord, OperationRecord>> BeforeRestartAsync(OperationRecord op, CatalogComponent component, long mainPid, CancellationToken cancellationToken)
     {
         ContainerCheckRecord? containers = null;
         List<ContainerRecord>? before = null;
@@ -37,12 +37,7 @@ internal sealed class ApplyChecks(ContainerRuntimeClient runtime, AgentOptions o
             connections = new ConnectionCountRecord { Endpoints = options.ApiServer.Endpoints.ToList(), Before = count, Problem = problem };
         }
 
-        return r =>
-        {
-            r.ContainersBefore = before;
-            r.ContainerCheck = containers;
-            r.Connections = connections;
-        };
+        return r => r with { ContainersBefore = before, ContainerCheck = containers, Connections = connections };
     }
 
     /// <summary>After the health check (and the connection soak): the results and a one-line summary for the finish message.</summary>

@@ -51,7 +51,7 @@ internal sealed class ComponentInspector(ComponentCatalog catalog, ComponentMoni
             return "a journal file of this component could not be read at start and was set aside; check its files";
         }
 
-        var latest = registry.Query(r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.IsTerminal, r => r) is [var first, ..] ? first : null;
+        var latest = registry.Query(r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.IsTerminal) is [var first, ..] ? first : null;
         return latest is { State: OpState.RollbackFailed } ? $"operation {latest.Id} ended rollback-failed: {latest.Message}" : null;
     }
 }

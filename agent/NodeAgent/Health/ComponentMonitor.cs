@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 
 namespace NodeAgent.Health;
 
 /// <summary>Probes every component in the background and keeps the last result, for health checks and metrics.</summary>
-internal sealed class ComponentMonitor(ComponentCatalog catalog, ComponentProber prober, AgentOptions options, TimeProvider time, AgentReadiness readiness, AgentMetrics metrics)
+internal sealed partial class ComponentMonitor(
+    ComponentCatalog catalog, ComponentProber prober, AgentOptions options, TimeProvider time, AgentReadiness readiness, AgentMetrics metrics, ILogger<ComponentMonitor> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, ProbeResult> _last = new(StringComparer.Ordinal);
@@ -35,11 +37,15 @@ internal sealed class ComponentMonitor(ComponentCatalog catalog, ComponentProber
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
-                    // One failed probe must never stop the monitor (a BackgroundService fault stops the host).
+                    // One failed probe must never stop the monitor (a BackgroundService fault stops the host), nor go unseen.
                     metrics.ComponentUp.WithLabels(component.Name).Set(0);
+                    LogProbeFailed(ex, component.Name);
                 }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Probing {Component} failed unexpectedly; reported as down until the next probe")]
+    private partial void LogProbeFailed(Exception exception, string component);
 }

@@ -19,7 +19,7 @@ internal sealed class ApplyPreflight(IServiceManager services, ArtifactStore sto
     private const long MarkerRoom = 64 * 1024;
 
     /// <summary>Checks <paramref name="files"/> (those the operation will change) and returns the links the swap must replace.</summary>
-    public async Task<List<LinkRecord>> CheckAsync(OperationRecord op, CatalogComponent component, IReadOnlyList<FileRecord> files, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LinkRecord>> CheckAsync(OperationRecord op, CatalogComponent component, IReadOnlyList<FileRecord> files, CancellationToken cancellationToken)
     {
         if (await services.CheckRestartableAsync(component.Unit, cancellationToken) is { } problem)
         {
@@ -49,7 +49,7 @@ internal sealed class ApplyPreflight(IServiceManager services, ArtifactStore sto
     }
 
     /// <summary>A rollback swaps its links back only if they still point where the apply left them.</summary>
-    private static List<LinkRecord> CheckLinksUnchanged(List<LinkRecord> links)
+    private static IReadOnlyList<LinkRecord> CheckLinksUnchanged(IReadOnlyList<LinkRecord> links)
     {
         foreach (var link in links.Where(l => new FileInfo(l.LinkPath).LinkTarget != l.OldTarget))
         {
@@ -59,7 +59,7 @@ internal sealed class ApplyPreflight(IServiceManager services, ArtifactStore sto
         return links;
     }
 
-    private void EnsureSpaceBesideTargets(IEnumerable<FileRecord> files, List<LinkRecord> links)
+    private void EnsureSpaceBesideTargets(IEnumerable<FileRecord> files, IReadOnlyList<LinkRecord> links)
     {
         var writes = files.Where(f => f.NewDigest is not null)
             .Select(f => (File: f, Path: links.FirstOrDefault(l => l.Covers(f.Path)) is { } link ? link.PlaceOf(f.Path) : f.Path));

@@ -58,11 +58,7 @@ internal sealed class ComponentActions(
     private async Task<(OpState, string)> RestartAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
     {
         var before = await services.GetStatusAsync(component.Unit, cancellationToken);
-        registry.Update(op.Id, OpStep.Restarting, $"restarting {component.Unit} (main pid {before.MainPid})", r =>
-        {
-            r.OldMainPid = before.MainPid;
-            r.ServiceTouched = true;
-        });
+        registry.Update(op.Id, OpStep.Restarting, $"restarting {component.Unit} (main pid {before.MainPid})", r => r with { OldMainPid = before.MainPid, ServiceTouched = true });
         await services.RestartAsync(component.Unit, cancellationToken);
         await services.WaitForNewPidAsync(component.Unit, before.MainPid, time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds), time, cancellationToken);
         return await WaitHealthyAsync(op, component, cancellationToken);
@@ -79,7 +75,7 @@ internal sealed class ComponentActions(
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
         var result = await prober.WaitHealthyAsync(component, null, deadline, cancellationToken);
         var pid = result.Status?.MainPid ?? 0;
-        registry.Update(op.Id, OpStep.Restarted, $"{component.Unit} main pid {pid}", r => r.NewMainPid = pid);
+        registry.Update(op.Id, OpStep.Restarted, $"{component.Unit} main pid {pid}", r => r with { NewMainPid = pid });
         return result.Healthy
             ? (OpState.Succeeded, $"{component.Name} running and healthy (main pid {pid}, version {result.Version ?? "unknown"})")
             : (OpState.Failed, $"{component.Name} is not healthy: {result.Problem}");
@@ -105,11 +101,7 @@ internal sealed class ComponentActions(
         }
 
         var version = await prober.ReadVersionAsync(component, cancellationToken);
-        registry.Update(op.Id, OpStep.BackedUp, $"{files.Count} file(s) kept in the store", r =>
-        {
-            r.Files = files;
-            r.FromVersion = version;
-        });
+        registry.Update(op.Id, OpStep.BackedUp, $"{files.Count} file(s) kept in the store", r => r with { Files = files, FromVersion = version });
         return (OpState.Succeeded, $"backup {op.Id} of {component.Name} ({version ?? "unknown version"}): {files.Count} file(s) kept in the store");
     }
 

@@ -91,10 +91,9 @@ internal static class LinkPlanner
             throw Refuse(linkPath, $"the new version's place {newPlace} is the running version's own; apply a target version other than the running one");
         }
 
-        var link = new LinkRecord { LinkPath = linkPath, IsDirectory = isDirectory, OldTarget = oldTarget, NewTarget = newTarget, NewPlace = newPlace, CreatedPlace = true };
-        if (Path.Exists(newPlace))
+        var link = new LinkRecord { LinkPath = linkPath, IsDirectory = isDirectory, OldTarget = oldTarget, NewTarget = newTarget, NewPlace = newPlace, CreatedPlace = !Path.Exists(newPlace) };
+        if (!link.CreatedPlace)
         {
-            link.CreatedPlace = false;
             if (isDirectory || file.NewDigest is null || await DurableFile.HashAsync(newPlace, cancellationToken) != file.NewDigest)
             {
                 throw Refuse(linkPath, $"{newPlace} already exists{(isDirectory ? "" : " with other content")}; remove it, or point the link at it yourself");

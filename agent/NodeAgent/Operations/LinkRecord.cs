@@ -7,24 +7,24 @@ namespace NodeAgent.Operations;
 /// <see cref="LinkPath"/> is a catalog path or an ancestor of one, and <see cref="NewPlace"/> is where
 /// <see cref="NewTarget"/> resolves from the link's directory.
 /// </summary>
-internal sealed class LinkRecord
+internal sealed record LinkRecord
 {
-    public string LinkPath { get; set; } = "";
+    public string LinkPath { get; init; } = "";
 
     /// <summary>True for a link to a directory holding the component's files, false for a link to the file itself.</summary>
-    public bool IsDirectory { get; set; }
+    public bool IsDirectory { get; init; }
 
     /// <summary>The link's target string before the operation, exactly as readlink returned it (relative or absolute).</summary>
-    public string OldTarget { get; set; } = "";
+    public string OldTarget { get; init; } = "";
 
     /// <summary>The target string the operation puts in place, in the same style as the old one.</summary>
-    public string NewTarget { get; set; } = "";
+    public string NewTarget { get; init; } = "";
 
     /// <summary>Absolute path of the file or directory that <see cref="NewTarget"/> names: where the new version goes.</summary>
-    public string NewPlace { get; set; } = "";
+    public string NewPlace { get; init; } = "";
 
     /// <summary>The operation creates <see cref="NewPlace"/>, so undoing it removes it; false when it already held the content.</summary>
-    public bool CreatedPlace { get; set; }
+    public bool CreatedPlace { get; init; }
 
     /// <summary>True when <paramref name="path"/> (a catalog path) is this link or lies below it.</summary>
     public bool Covers(string path) => path == LinkPath || path.StartsWith(LinkPath + "/", StringComparison.Ordinal);

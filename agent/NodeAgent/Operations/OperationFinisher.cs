@@ -6,9 +6,9 @@ namespace NodeAgent.Operations;
 /// <summary>Moves an operation to its terminal state: journal, metrics and one log line with the outcome.</summary>
 internal sealed partial class OperationFinisher(OperationRegistry registry, AgentMetrics metrics, TimeProvider time, ILogger<OperationFinisher> logger)
 {
-    public void Finish(OperationRecord op, OpState state, string message, Action<OperationRecord>? change = null)
+    public OperationRecord Finish(OperationRecord op, OpState state, string message, Func<OperationRecord, OperationRecord>? change = null)
     {
-        registry.Finish(op.Id, state, message, change);
+        var finished = registry.Finish(op.Id, state, message, change);
         metrics.Operations.WithLabels(op.Kind.ToString(), state.ToString()).Inc();
         if (op.Kind == OpKind.Apply)
         {
@@ -23,6 +23,8 @@ internal sealed partial class OperationFinisher(OperationRegistry registry, Agen
         {
             LogNotSucceeded(state is OpState.RollbackFailed ? LogLevel.Critical : LogLevel.Warning, op.Id, op.Kind, op.Component, state, message);
         }
+
+        return finished;
     }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind} on {Component}) succeeded: {Outcome}")]

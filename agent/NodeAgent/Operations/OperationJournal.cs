@@ -1,13 +1,19 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using NodeAgent.Configuration;
 using NodeAgent.Files;
 using NodeAgent.Store;
 
 namespace NodeAgent.Operations;
 
-/// <summary>One JSON file per operation, written with fsync + rename + directory fsync.</summary>
-internal sealed partial class OperationJournal(AgentPaths paths, ILogger<OperationJournal> logger)
+/// <summary>
+/// One JSON file per operation, written with fsync + rename + directory fsync and sealed with a checksum
+/// (<see cref="JournalSeal"/>). At load, recovery trusts the catalog, not the file: a record whose checksum does not
+/// verify, or whose files disagree with the catalog, is set aside (quarantined) and reported, never executed.
+/// </summary>
+internal sealed partial class OperationJournal(AgentPaths paths, ComponentCatalog catalog, ILogger<OperationJournal> logger)
 {
+    private readonly JournalSeal _seal = new(paths.JournalKey);
     private readonly List<string> _warnings = [];
     private readonly HashSet<string> _quarantinedIds = new(StringComparer.Ordinal);
 
@@ -20,8 +26,17 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
     /// <summary>An id whose journal file was unreadable: it stays reserved so that it can never run twice.</summary>
     public bool IsQuarantined(string id) => _quarantinedIds.Contains(id);
 
-    public void Save(OperationRecord record) =>
-        DurableFile.WriteAtomic(PathOf(record.Id), JsonSerializer.SerializeToUtf8Bytes(record, AgentJsonContext.Default.OperationRecord));
+    /// <summary>Seals and writes a record durably; returns the sealed snapshot.</summary>
+    public OperationRecord Save(OperationRecord record)
+    {
+        var sealedRecord = Seal(record, _seal);
+        DurableFile.WriteAtomic(PathOf(record.Id), JsonSerializer.SerializeToUtf8Bytes(sealedRecord, AgentJsonContext.Default.OperationRecord));
+        return sealedRecord;
+    }
+
+    /// <summary>The record with its checksum over its own bytes without one (also used by tests that arrange a journal).</summary>
+    internal static OperationRecord Seal(OperationRecord record, JournalSeal seal) =>
+        record with { Checksum = seal.Compute(Unsealed(record)) };
 
     /// <summary>Reads every journal file; an unreadable one is moved to quarantine and reported, never fatal.</summary>
     public IReadOnlyList<OperationRecord> LoadAll()
@@ -35,6 +50,12 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
                 if (record is null || record.Id + ".json" != Path.GetFileName(file))
                 {
                     throw new JsonException("the record's id does not match its file name");
+                }
+
+                if (Distrust(record) is { } problem)
+                {
+                    Quarantine(file, problem, "was not trusted");
+                    continue;
                 }
 
                 records.Add(record);
@@ -62,13 +83,36 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
         return records;
     }
 
-    private void Quarantine(string file, string problem)
+    /// <summary>
+    /// Why a record must not be trusted: a checksum that does not verify (an edit), none on an unfinished record (it
+    /// would be executed; finished ones from agents before the checksum are kept as history), or files whose path,
+    /// mode or kind differ from the catalog's entry for their role (recovery takes paths and modes from the catalog only).
+    /// </summary>
+    private string? Distrust(OperationRecord record)
+    {
+        if (record.Checksum is null)
+        {
+            return record.IsTerminal ? null : "the unfinished record has no checksum; it was not written by this agent";
+        }
+
+        if (!_seal.Verify(Unsealed(record), record.Checksum))
+        {
+            return "its checksum does not match its content: the file was edited after the agent wrote it";
+        }
+
+        return catalog.Find(record.Component) is { } component ? JournalTrust.Disagreement(record, component) : null;
+    }
+
+    private static byte[] Unsealed(OperationRecord record) =>
+        JsonSerializer.SerializeToUtf8Bytes(record with { Checksum = null }, AgentJsonContext.Default.OperationRecord);
+
+    private void Quarantine(string file, string problem, string verdict = "could not be read")
     {
         Directory.CreateDirectory(paths.Quarantine);
         var target = Path.Combine(paths.Quarantine, Path.GetFileName(file));
         File.Move(file, target, overwrite: true);
         Remember(target);
-        var warning = $"journal file {Path.GetFileName(file)} could not be read ({problem}); moved to {target}";
+        var warning = $"journal file {Path.GetFileName(file)} {verdict} ({problem}); moved to {target}, nothing in it was executed";
         _warnings.Add(warning);
         LogQuarantined(file, target, problem);
     }
@@ -100,6 +144,6 @@ internal sealed partial class OperationJournal(AgentPaths paths, ILogger<Operati
 
     private string PathOf(string id) => Path.Combine(paths.Journal, id + ".json");
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Critical, Message = "Journal file {File} could not be read ({Problem}); set aside as {Target}. Check the component it names by hand")]
+    [LoggerMessage(EventId = 200, Level = LogLevel.Critical, Message = "Journal file {File} was set aside as {Target} and not executed ({Problem}). Check the component it names by hand")]
     private partial void LogQuarantined(string file, string target, string problem);
 }

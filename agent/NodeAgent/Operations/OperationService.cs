@@ -27,55 +27,15 @@ internal sealed class OperationService(
     public async Task<(T Operation, bool Existing)> ApplyAsync<T>(ApplyCommand command, Func<OperationRecord, T> map, CancellationToken cancellationToken)
     {
         var component = CheckCommon(command.OperationId, command.Component);
-        if (command.Files.Count == 0)
-        {
-            throw AgentException.Invalid("files", "name at least one target file (role and sha256)");
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < command.Files.Count; i++)
-        {
-            var file = command.Files[i];
-            if (component.FindFile(file.Role) is null)
-            {
-                throw AgentException.Invalid($"files[{i}].role", $"{component.Name} has no file with role \"{InputRules.Shorten(file.Role)}\"; its roles are {string.Join(", ", component.Files.Select(f => f.Role))}");
-            }
-
-            if (!seen.Add(file.Role))
-            {
-                throw AgentException.Invalid($"files[{i}].role", $"role \"{file.Role}\" is named twice");
-            }
-
-            if (InputRules.CheckDigest(file.Digest) is { } problem)
-            {
-                throw AgentException.Invalid($"files[{i}].sha256", problem);
-            }
-        }
-
-        if (InputRules.CheckVersion(command.TargetVersion) is { } versionProblem)
-        {
-            throw AgentException.Invalid("target_version", versionProblem);
-        }
-
-        if (command.MarkerOldVersion is { Length: > 0 } && InputRules.CheckVersion(command.MarkerOldVersion) is { } oldProblem)
-        {
-            throw AgentException.Invalid("marker.old_version", oldProblem);
-        }
-
-        if (command.ConnectionSoak is { } soak && (soak < TimeSpan.Zero || soak > MaxConnectionSoak))
-        {
-            throw AgentException.Invalid("connection_soak", $"must be between 0 and {MaxConnectionSoak.TotalMinutes} minutes, not {soak}");
-        }
-
+        ApplyCommandRules.Check(command, component, MaxConnectionSoak);
         var timeout = CheckTimeout(command.HealthTimeout);
-        var candidate = NewRecord(OpKind.Apply, command.OperationId, component, command.Fingerprint, timeout);
-        candidate.ToVersion = command.TargetVersion;
-        candidate.ConnectionSoakSeconds = command.ConnectionSoak?.TotalSeconds ?? 0;
-        candidate.Files = command.Files.Select(f => ToFileRecord(component.FindFile(f.Role)!, f.Digest)).ToList();
-        if (command.WriteMarker)
+        var candidate = NewRecord(OpKind.Apply, command.OperationId, component, command.Fingerprint, timeout) with
         {
-            candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.MarkerOldVersion) ? null : command.MarkerOldVersion };
-        }
+            ToVersion = command.TargetVersion,
+            ConnectionSoakSeconds = command.ConnectionSoak?.TotalSeconds ?? 0,
+            Files = command.Files.Select(f => ToFileRecord(component.FindFile(f.Role)!, f.Digest)).ToList(),
+            Marker = command.WriteMarker ? new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.MarkerOldVersion) ? null : command.MarkerOldVersion } : null,
+        };
 
         return await SubmitAsync(candidate, map, async () =>
         {
@@ -92,6 +52,7 @@ internal sealed class OperationService(
             }
 
             await preflight.CheckAsync(candidate, component, candidate.Files, cancellationToken);
+            return candidate;
         });
     }
 
@@ -107,16 +68,22 @@ internal sealed class OperationService(
         return await SubmitAsync(candidate, map, async () =>
         {
             var target = FindRollbackTarget(component.Name, command.TargetOperationId);
-            candidate.RollsBack = target.Id;
-            candidate.ToVersion = target.FromVersion;
-            candidate.Files = target.Files.Select(f => new FileRecord { Role = f.Role, Path = f.Path, NewDigest = f.OldDigest, Mode = f.Mode, IsUnit = f.IsUnit }).ToList();
-            candidate.Links = target.Links.Select(Reversed).ToList();
-            foreach (var digest in candidate.Files.Select(f => f.NewDigest).OfType<string>().Where(d => !store.Contains(d)))
+            var rollback = candidate with
+            {
+                RollsBack = target.Id,
+                ToVersion = target.FromVersion,
+                // The journal names roles; where each file goes and its mode come from the catalog.
+                Files = target.Files.Select(f => ToFileRecord(component.FindFile(f.Role)
+                    ?? throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation {target.Id} changed a {f.Role} file, which {component.Name} no longer has in the catalog; roll back by applying the old artifacts"), f.OldDigest)).ToList(),
+                Links = target.Links.Select(Reversed).ToList(),
+            };
+            foreach (var digest in rollback.Files.Select(f => f.NewDigest).OfType<string>().Where(d => !store.Contains(d)))
             {
                 throw new AgentException(AgentErrorKind.FailedPrecondition, $"the old content {digest} of operation {target.Id} is no longer in the store; roll back by applying the old artifacts");
             }
 
-            await preflight.CheckAsync(candidate, component, candidate.Files, cancellationToken);
+            await preflight.CheckAsync(rollback, component, rollback.Files, cancellationToken);
+            return rollback;
         });
     }
 
@@ -138,15 +105,7 @@ internal sealed class OperationService(
     {
         var component = CheckCommon(command.OperationId, command.Component);
         var candidate = NewRecord(command.Kind, command.OperationId, component, command.Fingerprint, CheckTimeout(command.HealthTimeout));
-        return SubmitAsync(candidate, map, () =>
-        {
-            if (command.Kind == OpKind.ClearMarker && component.Marker is null)
-            {
-                throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
-            }
-
-            return Task.CompletedTask;
-        });
+        return SubmitAsync(candidate, map, () => command.Kind == OpKind.ClearMarker ? RequireMarker(component, candidate) : Task.FromResult(candidate));
     }
 
     public Task<(T Operation, bool Existing)> WriteMarkerAsync<T>(WriteMarkerCommand command, Func<OperationRecord, T> map)
@@ -162,51 +121,48 @@ internal sealed class OperationService(
             throw AgentException.Invalid("old_version", oldProblem);
         }
 
-        var candidate = NewRecord(OpKind.WriteMarker, command.OperationId, component, command.Fingerprint, TimeSpan.Zero);
-        candidate.ToVersion = command.TargetVersion;
-        candidate.Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.OldVersion) ? null : command.OldVersion };
-        return SubmitAsync(candidate, map, () =>
+        var candidate = NewRecord(OpKind.WriteMarker, command.OperationId, component, command.Fingerprint, TimeSpan.Zero) with
         {
-            if (component.Marker is null)
-            {
-                throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog");
-            }
-
-            return Task.CompletedTask;
-        });
+            ToVersion = command.TargetVersion,
+            Marker = new MarkerRecord { Write = true, OldVersion = string.IsNullOrEmpty(command.OldVersion) ? null : command.OldVersion },
+        };
+        return SubmitAsync(candidate, map, () => RequireMarker(component, candidate));
     }
+
+    private static Task<OperationRecord> RequireMarker(CatalogComponent component, OperationRecord candidate) => component.Marker is null
+        ? throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} has no marker configured in this agent's catalog")
+        : Task.FromResult(candidate);
 
     /// <summary>Runs an unfinished operation found at start to a terminal state (before the agent reports ready).</summary>
     public Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken) =>
         op.Kind is OpKind.Apply or OpKind.Rollback ? swap.RecoverAsync(op, cancellationToken) : actions.RecoverAsync(op, cancellationToken);
 
-    private async Task<(T Operation, bool Existing)> SubmitAsync<T>(OperationRecord candidate, Func<OperationRecord, T> map, Func<Task> checkState)
+    /// <summary>
+    /// Registers <paramref name="candidate"/> (completed by <paramref name="complete"/>, which checks the node's state,
+    /// unless the id is already known) and runs it in the background; the caller gets the mapped snapshot.
+    /// </summary>
+    private async Task<(T Operation, bool Existing)> SubmitAsync<T>(OperationRecord candidate, Func<OperationRecord, T> map, Func<Task<OperationRecord>> complete)
     {
         if (journal.IsQuarantined(candidate.Id))
         {
             throw new AgentException(AgentErrorKind.FailedPrecondition, $"operation id {candidate.Id} belongs to a journal file that could not be read (see agentctl status); choose a new id");
         }
 
-        var existing = registry.Read(candidate.Id, r => r);
-        if (existing is null)
+        if (registry.Get(candidate.Id) is null)
         {
-            await checkState();
+            candidate = await complete();
         }
 
-        var (snapshot, wasExisting) = registry.Begin(candidate, map);
+        var (snapshot, wasExisting) = registry.Begin(candidate);
         if (!wasExisting)
         {
             var stopping = lifetime.ApplicationStopping;
-            _ = Task.Run(() => RunGuardedAsync(candidate, stopping), stopping);
+            _ = Task.Run(() => RunGuardedAsync(snapshot, stopping), stopping);
         }
 
-        return (snapshot, wasExisting);
+        return (map(snapshot), wasExisting);
     }
 
-    /// <summary>
-    /// The apply to undo: the component's latest succeeded apply that changed files. Rolling back twice is safe:
-    /// the second finds the old files already in place and changes nothing.
-    /// </summary>
     /// <summary>
     /// The last line of defence of a background operation: whatever escapes the transaction's own handling (a
     /// journal write that failed, a bug) is logged and the operation is ended loudly instead of staying running.
@@ -227,7 +183,7 @@ internal sealed class OperationService(
     private void CheckDowngrade(ApplyCommand command, string component)
     {
         // After a rollback, what is installed is what that apply replaced: no longer known by version here.
-        var succeeded = registry.Query(r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded, r => r);
+        var succeeded = registry.Query(r => r.Component == component && r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded);
         var installed = succeeded.Count > 0 && succeeded[0].Kind == OpKind.Apply ? succeeded[0].ToVersion : null;
         if (!command.AllowDowngrade && installed is { Length: > 0 } && VersionOrder.IsOlder(command.TargetVersion, installed))
         {
@@ -236,11 +192,13 @@ internal sealed class OperationService(
         }
     }
 
+    /// <summary>
+    /// The apply to undo: the component's latest succeeded apply that changed files. Rolling back twice is safe:
+    /// the second finds the old files already in place and changes nothing.
+    /// </summary>
     private OperationRecord FindRollbackTarget(string component, string? targetId)
     {
-        var candidates = registry.Query(
-            r => r.Component == component && r.Kind == OpKind.Apply && r.State == OpState.Succeeded && r.Changed,
-            r => r);
+        var candidates = registry.Query(r => r.Component == component && r.Kind == OpKind.Apply && r.State == OpState.Succeeded && r.Changed);
         var target = string.IsNullOrEmpty(targetId) ? (candidates.Count > 0 ? candidates[0] : null) : candidates.FirstOrDefault(r => r.Id == targetId);
         if (target is null)
         {
@@ -297,7 +255,7 @@ internal sealed class OperationService(
         HealthTimeoutSeconds = timeout.TotalSeconds,
     };
 
-    private static FileRecord ToFileRecord(CatalogFile file, string digest) => new()
+    private static FileRecord ToFileRecord(CatalogFile file, string? digest) => new()
     {
         Role = file.Role,
         Path = file.Path,

@@ -6,7 +6,7 @@ namespace NodeAgent.Operations;
 /// <summary>The file side of the swap: new content written and verified beside the targets (or in a link's new place), then renamed.</summary>
 internal sealed partial class SwapTransaction
 {
-    private async Task WriteNewFilesAsync(OperationRecord op, CancellationToken cancellationToken)
+    private async Task<OperationRecord> WriteNewFilesAsync(OperationRecord op, CancellationToken cancellationToken)
     {
         foreach (var file in PlainFiles(op).Where(f => f.NewDigest is not null))
         {
@@ -19,7 +19,7 @@ internal sealed partial class SwapTransaction
             await WriteLinkedAsync(link, op.Files.Where(f => link.Covers(f.Path)).ToList(), cancellationToken);
         }
 
-        registry.Update(op.Id, OpStep.Written, op.Links.Count == 0
+        return registry.Update(op.Id, OpStep.Written, op.Links.Count == 0
             ? "new files written beside their targets and verified"
             : $"new files written and verified; new version in {string.Join(", ", op.Links.Select(l => l.NewPlace))}, new link(s) ready");
     }

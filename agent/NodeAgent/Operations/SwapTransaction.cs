@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NodeAgent.Checks;
 using NodeAgent.Configuration;
-using NodeAgent.Files;
 using NodeAgent.Health;
-using NodeAgent.Marker;
 using NodeAgent.Services;
 using NodeAgent.Store;
 using NodeAgent.Testing;
@@ -11,9 +9,11 @@ using NodeAgent.Testing;
 namespace NodeAgent.Operations;
 
 /// <summary>
-/// Apply and Rollback as one journaled transaction, resumable from any journaled step:
-/// re-verify, journal, keep old files, write new files beside their targets, marker, rename + directory fsync,
-/// reload units, restart, health; on failure put the old files back the same way.
+/// Apply and Rollback as one journaled transaction, resumable from any journaled step: re-verify, journal, keep old
+/// files, write new files beside their targets, marker, rename + directory fsync, reload units, restart, health; on
+/// failure put the old files back the same way. The steps are a table (<see cref="Transitions"/>) driven by one loop
+/// (<see cref="DriveAsync"/>) that run, recovery, failure and rollback all use. Facets: <c>.Table</c> (the table),
+/// <c>.Steps</c> (the forward handlers), <c>.Files</c> (writing and renaming), <c>.Rollback</c>, <c>.Recovery</c>, <c>.Log</c>.
 /// </summary>
 internal sealed partial class SwapTransaction(
     OperationRegistry registry,
@@ -29,282 +29,64 @@ internal sealed partial class SwapTransaction(
     TimeProvider time,
     ILogger<SwapTransaction> logger)
 {
-    /// <summary>Runs an apply or rollback from wherever its journal says it is.</summary>
-    public async Task RunAsync(OperationRecord op, CancellationToken cancellationToken)
-    {
-        var component = catalog.Find(op.Component)!;
-        try
-        {
-            if (op.Step == OpStep.Accepted && !await PrepareAsync(op, component, cancellationToken))
-            {
-                return;
-            }
-
-            if (op.Step == OpStep.Prepared)
-            {
-                failpoints.Hit(Failpoints.SwapAfterPrepared);
-                await BackUpAsync(op, cancellationToken);
-                failpoints.Hit(Failpoints.SwapAfterBackup);
-            }
-
-            if (op.Step == OpStep.BackedUp)
-            {
-                await WriteNewFilesAsync(op, cancellationToken);
-            }
-
-            if (op.Step == OpStep.Written)
-            {
-                WriteMarker(op, component);
-                failpoints.Hit(Failpoints.SwapAfterMarker);
-            }
-
-            if (op.Step is OpStep.MarkerWritten or OpStep.Swapping)
-            {
-                registry.Update(op.Id, OpStep.Swapping, "swapping files");
-                SwapFiles(op, f => f.NewDigest, Failpoints.SwapAfterRename);
-                SwapLinks(op.Links, l => l.NewTarget, Failpoints.SwapAfterLinkRename);
-                failpoints.Hit(Failpoints.SwapAfterDirectorySync);
-                registry.Update(op.Id, OpStep.Swapped, $"swapped {op.Files.Count} file(s): {Describe(op)}");
-            }
-
-            if (op.Step == OpStep.Swapped)
-            {
-                await ReloadIfUnitChangedAsync(op, cancellationToken);
-                failpoints.Hit(Failpoints.SwapAfterReload);
-                registry.Update(op.Id, OpStep.Reloaded, op.HasUnitChange ? "unit files reloaded" : "no unit file changed; no reload needed");
-            }
-
-            if (op.Step is OpStep.Reloaded or OpStep.Restarting)
-            {
-                await RestartAsync(op, component, cancellationToken);
-            }
-
-            if (op.Step is OpStep.Restarted or OpStep.Healthy or OpStep.Stable)
-            {
-                await ConfirmHealthyAsync(op, component, cancellationToken);
-            }
-
-            if (op.Step is OpStep.RollingBack or OpStep.Restored)
-            {
-                await RollBackAsync(op, component, op.Message, cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            await FailAsync(op, component, Reason(ex), cancellationToken);
-        }
-    }
+    /// <summary>Runs an apply or rollback from wherever its journal says it is, to a terminal state.</summary>
+    public Task<OperationRecord> RunAsync(OperationRecord op, CancellationToken cancellationToken) =>
+        DriveAsync(op, catalog.Find(op.Component)!, cancellationToken);
 
     /// <summary>
-    /// Crash recovery for an apply or rollback found unfinished at start: undo it if the swap had not begun; an apply
-    /// cut in half by the crash is rolled back, an explicit rollback cut in half is finished (its purpose is to get
-    /// back to the old version, and every file of it is already written); otherwise carry on from the journaled step.
+    /// The one loop: run the handler of the current step under its deadline until the operation is terminal. A failure
+    /// (an exception or a missed deadline) goes to <see cref="Fail"/>, which aborts, enters the rollback, or ends it.
     /// </summary>
-    public async Task RecoverAsync(OperationRecord op, CancellationToken cancellationToken)
+    private async Task<OperationRecord> DriveAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
     {
-        var component = catalog.Find(op.Component);
-        if (component is null)
+        while (!op.IsTerminal)
         {
-            finisher.Finish(op, OpState.RollbackFailed, $"component {op.Component} is no longer in the catalog; check its files by hand");
-            return;
-        }
-
-        if (op.Links.Select(l => LinkPlanner.Check(l, component)).FirstOrDefault(p => p is not null) is { } mismatch)
-        {
-            finisher.Finish(op, OpState.RollbackFailed, $"the journal does not match the catalog ({mismatch}); nothing was done, check {component.Name}'s files by hand");
-        }
-        else if (op.Step < OpStep.Swapping)
-        {
-            Abort(op, component, "the agent stopped before the swap began (crash or restart); nothing was changed");
-        }
-        else if (op.Step == OpStep.Swapping && op.Kind == OpKind.Apply)
-        {
-            await RollBackAsync(op, component, "the agent stopped in the middle of the swap", cancellationToken);
-        }
-        else
-        {
-            // In the stability window (Healthy) the main PID must not change: a process gone during the outage fails the window.
-            // A journal from an agent without the window (Healthy, no StableUntil) meant "healthy, checks pending".
-            if (op.Step is OpStep.Restarting or OpStep.Restarted or OpStep.Stable || op.Step == OpStep.Healthy && op.StableUntil is null)
+            var transition = Transitions[op.Step];
+            var now = time.GetUtcNow();
+            using var deadline = new CancellationTokenSource(transition.Deadline(op, now) - now, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            try
             {
-                await EnsureRunningAfterCrashAsync(op, component, cancellationToken);
+                var next = await transition.Handler(this, op, component, linked.Token);
+                if (!next.IsTerminal && next.Step == op.Step)
+                {
+                    throw new InvalidOperationException($"the handler of step {op.Step} did not move the operation on");
+                }
+
+                op = next;
             }
-
-            await RunAsync(op, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// The service was (being) restarted when the agent went down. Once restarted, if it is not running now (the
-    /// node rebooted, or the process manager's child died with it), start it. Either way the new version gets a
-    /// whole health timeout from now, not what was left of it before the outage.
-    /// </summary>
-    private async Task EnsureRunningAfterCrashAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
-    {
-        var status = await services.GetStatusAsync(component.Unit, cancellationToken);
-        if (!status.Active && op.Step != OpStep.Restarting)
-        {
-            await services.StartAsync(component.Unit, cancellationToken);
-            status = await services.GetStatusAsync(component.Unit, cancellationToken);
-        }
-
-        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(op.HealthTimeoutSeconds);
-        registry.Update(op.Id, op.Step, $"recovering after an agent restart: {component.Unit} is {status.Describe()}", r =>
-        {
-            if (r.Step != OpStep.Restarting)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                r.NewMainPid = status.MainPid;
-            }
-
-            r.HealthDeadline = deadline;
-        });
-    }
-
-    private async Task<bool> PrepareAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
-    {
-        foreach (var file in op.Files.Where(f => f.NewDigest is not null))
-        {
-            var actual = await store.ComputeDigestAsync(file.NewDigest!, cancellationToken);
-            if (actual != file.NewDigest)
-            {
-                throw new AgentException(AgentErrorKind.FailedPrecondition, $"staged blob {file.NewDigest} for {file.Role} is corrupt (it now hashes to {actual}); stage it again");
+                // The handler may have journaled part of its work: fail from the latest snapshot, not the one it started from.
+                var reason = deadline.IsCancellationRequested ? $"step {op.Step} did not finish by its deadline" : Reason(ex);
+                op = Fail(registry.Get(op.Id) ?? op, component, reason);
             }
         }
 
-        var current = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var file in op.Files)
-        {
-            current[file.Role] = await DurableFile.HashIfPresentAsync(file.Path, cancellationToken);
-        }
-
-        var changing = op.Files.Where(f => current[f.Role] != f.NewDigest).ToList();
-        if (changing.Count == 0)
-        {
-            finisher.Finish(op, OpState.Succeeded, $"{component.Name} is already at the target; nothing changed, nothing restarted");
-            return false;
-        }
-
-        var fromVersion = await prober.ReadVersionAsync(component, cancellationToken);
-        var marker = op.Marker;
-        if (marker is { Write: true })
-        {
-            marker.OldVersion ??= fromVersion ?? throw new AgentException(AgentErrorKind.FailedPrecondition, $"{component.Name} reports no version to record as the marker's old version; pass marker.old_version");
-            marker.PreviouslyPresent = File.Exists(component.Marker!.Path);
-            marker.PreviousContentBase64 = marker.PreviouslyPresent ? Convert.ToBase64String(File.ReadAllBytes(component.Marker.Path)) : null;
-        }
-
-        var links = await preflight.CheckAsync(op, component, changing, cancellationToken);
-        var linked = links.Count == 0 ? "" : $"; link(s) to swap: {string.Join(", ", links.Select(l => $"{l.LinkPath} -> {l.NewTarget}"))}";
-        registry.Update(op.Id, OpStep.Prepared, $"prepared: {changing.Count} file(s) to change, blobs verified{linked}", r =>
-        {
-            foreach (var file in changing)
-            {
-                file.OldDigest = current[file.Role];
-            }
-
-            r.Files = changing;
-            r.Links = links;
-            r.FromVersion ??= fromVersion;
-            r.Changed = true;
-        });
-        return true;
+        return op;
     }
 
-    private async Task BackUpAsync(OperationRecord op, CancellationToken cancellationToken)
+    /// <summary>Before the renames: abort. After them: roll back. In the rollback itself: give up loudly.</summary>
+    private OperationRecord Fail(OperationRecord op, CatalogComponent component, string reason)
     {
-        foreach (var file in op.Files.Where(f => f.OldDigest is not null))
+        LogFailed(op.Id, op.Component, op.Step, reason);
+        if (op.Step < OpStep.Swapping)
         {
-            await store.AdoptAsync(file.Path, file.OldDigest!, $"{op.Component}-{file.Role}-before-{op.Id}", AdoptMode.LinkOrCopy, cancellationToken);
+            return Abort(op, component, reason);
         }
 
-        registry.Update(op.Id, OpStep.BackedUp, "old files kept in the store");
+        if (op.Step < OpStep.RollingBack)
+        {
+            return EnterRollback(op, reason);
+        }
+
+        LogRollbackFailed(op.Id, op.Component, reason);
+        return finisher.Finish(op, OpState.RollbackFailed, $"{op.Message}; the rollback failed: {reason}");
     }
 
-    private void WriteMarker(OperationRecord op, CatalogComponent component)
-    {
-        if (op.Marker is { Write: true } marker)
-        {
-            var written = MarkerFile.Write(component.Marker!, new MarkerContent(marker.OldVersion!, time.GetUtcNow(), op.ToVersion ?? "", op.Id));
-            registry.Update(op.Id, OpStep.MarkerWritten, $"marker written: old version {written.OldVersion}, upgrade started {written.UpgradeStartedAt:O}");
-        }
-        else
-        {
-            registry.Update(op.Id, OpStep.MarkerWritten, "no marker requested");
-        }
-    }
-
-    private async Task ReloadIfUnitChangedAsync(OperationRecord op, CancellationToken cancellationToken)
-    {
-        if (op.HasUnitChange)
-        {
-            await services.ReloadUnitsAsync(cancellationToken);
-        }
-    }
-
-    private async Task RestartAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
-    {
-        if (op.Step == OpStep.Reloaded)
-        {
-            var before = await services.GetStatusAsync(component.Unit, cancellationToken);
-            var measured = await checks.BeforeRestartAsync(op, component, before.MainPid, cancellationToken);
-            registry.Update(op.Id, OpStep.Restarting, $"restarting {component.Unit} (main pid {before.MainPid})", r =>
-            {
-                measured(r);
-                r.OldMainPid = before.MainPid;
-                r.ServiceTouched = true;
-                r.HealthDeadline = time.GetUtcNow() + TimeSpan.FromSeconds(r.HealthTimeoutSeconds);
-            });
-        }
-
-        var status = await services.GetStatusAsync(component.Unit, cancellationToken);
-        if (!(status.Active && status.MainPid != op.OldMainPid))
-        {
-            await services.RestartAsync(component.Unit, cancellationToken);
-            failpoints.Hit(Failpoints.SwapAfterRestart);
-            status = await services.WaitForNewPidAsync(component.Unit, op.OldMainPid, op.HealthDeadline!.Value, time, cancellationToken);
-        }
-
-        registry.Update(op.Id, OpStep.Restarted, $"{component.Unit} restarted: main pid {op.OldMainPid} -> {status.MainPid}", r => r.NewMainPid = status.MainPid);
-    }
-
-    private async Task ConfirmHealthyAsync(OperationRecord op, CatalogComponent component, CancellationToken cancellationToken)
-    {
-        if (op.Step == OpStep.Restarted)
-        {
-            failpoints.Hit(Failpoints.SwapDuringHealth);
-            var result = await prober.WaitHealthyAsync(component, op.ToVersion, op.HealthDeadline!.Value, cancellationToken);
-            if (!result.Healthy)
-            {
-                await RollBackAsync(op, component, $"{op.ToVersion} did not become healthy: {result.Problem}", cancellationToken);
-                return;
-            }
-
-            var window = component.HealthStable;
-            registry.Update(op.Id, OpStep.Healthy, window > TimeSpan.Zero
-                ? $"{component.Name} healthy at {result.Version}; it must stay healthy with main pid {op.NewMainPid} for {window.TotalSeconds} s"
-                : $"{component.Name} healthy at {result.Version}; no stability window (healthStableSeconds: 0)", r => r.StableUntil = time.GetUtcNow() + window);
-            failpoints.Hit(Failpoints.SwapDuringStability);
-        }
-
-        if (op.Step == OpStep.Healthy)
-        {
-            if (op.StableUntil is { } until && await stability.WatchAsync(component, op.ToVersion, op.NewMainPid, until, cancellationToken) is { } problem)
-            {
-                await RollBackAsync(op, component, $"{op.ToVersion} became healthy but did not stay healthy through the stability window ({component.HealthStable.TotalSeconds} s): {problem}", cancellationToken);
-                return;
-            }
-
-            registry.Update(op.Id, OpStep.Stable, $"{component.Name} stayed healthy with main pid {op.NewMainPid} through the stability window");
-        }
-
-        var (containers, connections, summary) = await checks.AfterHealthyAsync(op, component, cancellationToken);
-        var outcome = $"{component.Name} {op.FromVersion ?? "?"} -> {op.ToVersion ?? "?"}: healthy, main pid {op.OldMainPid} -> {op.NewMainPid}";
-        finisher.Finish(op, OpState.Succeeded, summary.Length == 0 ? outcome : $"{outcome}; {summary}", r =>
-        {
-            r.ContainerCheck = containers ?? r.ContainerCheck;
-            r.Connections = connections ?? r.Connections;
-        });
-    }
+    /// <summary>Journals the decision to roll back, with its reason as the operation's message; the table does the rest.</summary>
+    private OperationRecord EnterRollback(OperationRecord op, string reason) =>
+        registry.Update(op.Id, OpStep.RollingBack, $"rolling back: {reason}", r => r with { Message = reason });
 
     private static string Reason(Exception ex) => ex switch
     {
@@ -317,7 +99,4 @@ internal sealed partial class SwapTransaction(
             .Concat(op.Links.Select(l => $"link {l.LinkPath}: {l.OldTarget} -> {l.NewTarget}")));
 
     private static string Short(string? digest) => digest is null ? "(none)" : digest[..12];
-
-    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Operation {OperationId} on {Component} failed at step {Step}: {Reason}")]
-    private partial void LogFailed(string operationId, string component, OpStep step, string reason);
 }

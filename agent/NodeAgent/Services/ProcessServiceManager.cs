@@ -130,8 +130,15 @@ internal sealed partial class ProcessServiceManager(ComponentCatalog catalog, Ag
         if (IsAlive(pid))
         {
             _ = Libc.Kill((int)pid, Libc.SigKill);
+            var killDeadline = time.GetUtcNow() + StopGrace;
             while (IsAlive(pid))
             {
+                if (time.GetUtcNow() >= killDeadline)
+                {
+                    // Bounded: a process stuck in uninterruptible sleep (a hung mount) outlives SIGKILL; say so instead of waiting forever.
+                    throw new ServiceManagerException($"{unit} (pid {pid}) is still there {StopGrace.TotalSeconds} s after SIGKILL (uninterruptible sleep?); check the process by hand");
+                }
+
                 await Task.Delay(PollInterval, time, cancellationToken);
             }
         }

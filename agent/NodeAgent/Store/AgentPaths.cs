@@ -13,6 +13,7 @@ internal sealed class AgentPaths
         Temp = Path.Combine(StateDir, "tmp");
         Journal = Path.Combine(StateDir, "journal");
         Quarantine = Path.Combine(StateDir, "journal", "quarantine");
+        JournalKey = Path.Combine(StateDir, "journal.key");
         Run = Path.Combine(StateDir, "run");
         Audit = Path.Combine(StateDir, "audit");
     }
@@ -33,6 +34,9 @@ internal sealed class AgentPaths
 
     /// <summary>Journal files that could not be read, set aside at start.</summary>
     public string Quarantine { get; }
+
+    /// <summary>The key of the journal's checksums (<see cref="Operations.JournalSeal"/>), mode 0600.</summary>
+    public string JournalKey { get; }
 
     /// <summary>PID files and logs of the process manager.</summary>
     public string Run { get; }

@@ -37,7 +37,7 @@ internal sealed class GarbageCollector(ArtifactStore store, ComponentCatalog cat
             }
         }
 
-        var operations = registry.Query(_ => true, r => r);
+        var operations = registry.Query(_ => true);
         foreach (var latest in operations.Where(r => r.Kind is OpKind.Apply or OpKind.Rollback && r.State == OpState.Succeeded && r.Changed).GroupBy(r => r.Component).Select(g => g.First()))
         {
             foreach (var file in latest.Files)

@@ -158,10 +158,17 @@ public sealed class RecoveryTests
             Message = step >= OpStep.RollingBack ? "v1.17.0 did not become healthy" : "",
             Marker = new MarkerRecord { Write = true, OldVersion = "v1.10.11", PreviouslyPresent = false },
             CreatedAt = longAgo,
-            Files = step >= OpStep.Prepared ? files : files.Select(f => { f.OldDigest = null; return f; }).ToList(),
+            Files = step >= OpStep.Prepared ? files : files.Select(f => f with { OldDigest = null }).ToList(),
         };
+        WriteJournal(node, record);
+    }
+
+    /// <summary>Writes <paramref name="record"/> as this node's agent would: sealed with the state directory's journal key.</summary>
+    internal static void WriteJournal(TestNode node, OperationRecord record)
+    {
         var journal = Path.Combine(node.StateDir, "journal");
         Directory.CreateDirectory(journal);
-        File.WriteAllBytes(Path.Combine(journal, "crashed-1.json"), JsonSerializer.SerializeToUtf8Bytes(record, AgentJsonContext.Default.OperationRecord));
+        var sealedRecord = OperationJournal.Seal(record, new JournalSeal(Path.Combine(node.StateDir, "journal.key")));
+        File.WriteAllBytes(Path.Combine(journal, record.Id + ".json"), JsonSerializer.SerializeToUtf8Bytes(sealedRecord, AgentJsonContext.Default.OperationRecord));
     }
 }

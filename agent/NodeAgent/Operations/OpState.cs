@@ -1,0 +1,10 @@
+namespace NodeAgent.Operations;
+
+internal enum OpState
+{
+    Running,
+    Succeeded,
+    Failed,
+    RolledBack,
+    RollbackFailed,
+}
