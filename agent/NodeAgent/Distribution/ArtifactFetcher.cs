@@ -29,6 +29,8 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
         {
             store.AddFetchedName(header);
             response.AlreadyPresent = true;
+            response.Complete = true;
+            response.Verified = header.Size;
             return response;
         }
 
@@ -37,7 +39,14 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
         {
             response.ResumedFrom = partial.Verified;
             store.EnsureSpaceFor(header.Size - partial.Verified, "fetch the artifact");
-            await PullAllAsync(partial, sources, response, cancellationToken);
+            response.Complete = await PullAllAsync(partial, sources, response, cancellationToken);
+            response.Verified = partial.Verified;
+            response.Seconds = time.GetElapsedTime(started).TotalSeconds;
+            if (!response.Complete)
+            {
+                return response;
+            }
+
             var actual = Convert.ToHexStringLower(partial.WholeHash.GetHashAndReset());
             if (actual != header.Digest)
             {
@@ -58,7 +67,6 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
             }
         }
 
-        response.Seconds = time.GetElapsedTime(started).TotalSeconds;
         return response;
     }
 
@@ -88,7 +96,8 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
         return null;
     }
 
-    private async Task PullAllAsync(PartialBlob partial, IReadOnlyList<IBlobSource> sources, V1.FetchArtifactResponse response, CancellationToken cancellationToken)
+    /// <summary>False when no source served the rest (the prefix stays for a resumption).</summary>
+    private async Task<bool> PullAllAsync(PartialBlob partial, IReadOnlyList<IBlobSource> sources, V1.FetchArtifactResponse response, CancellationToken cancellationToken)
     {
         var buffer = new byte[partial.Chunks.ChunkSize];
         await using (var file = Files.NoFollow.OpenOrCreate(partial.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite))
@@ -122,11 +131,12 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
 
             if (partial.Verified < partial.Chunks.Size)
             {
-                var tried = string.Join("; ", response.Sources.Select(s => $"{s.Source}: {s.Outcome} {s.Message}"));
-                throw new AgentException(AgentErrorKind.Unavailable, $"{partial.Name}: {partial.Verified} of {partial.Chunks.Size} bytes verified and no source served the rest ({tried}); fetching it again resumes at {partial.Verified}");
+                LogIncomplete(partial.Name, partial.Verified, partial.Chunks.Size);
+                return false;
             }
 
             file.Flush(flushToDisk: true);
+            return true;
         }
     }
 
@@ -211,4 +221,7 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
 
     [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Source {Source} failed while serving {ArtifactName}; resuming from offset {Offset} with the next source: {Problem}")]
     private partial void LogFailed(string source, string artifactName, long offset, string problem);
+
+    [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "No source served the rest of {ArtifactName}: {Verified} of {Size} bytes verified, kept for a resumption")]
+    private partial void LogIncomplete(string artifactName, long verified, long size);
 }
