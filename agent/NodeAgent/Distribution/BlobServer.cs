@@ -14,6 +14,7 @@ namespace NodeAgent.Distribution;
 internal sealed class BlobServer(ArtifactStore store, FetchRegistry registry, AgentOptions options, TimeProvider time)
 {
     public const int ChunkSize = 1024 * 1024;
+    public const int MaxWaitSeconds = 60;
     private readonly BandwidthLimiter _limiter = new(options.Distribution.MaxServeBytesPerSecond, time);
 
     public async Task ServeAsync(V1.ReadArtifactRequest request, IServerStreamWriter<V1.ReadArtifactResponse> output, CancellationToken cancellationToken)
@@ -23,19 +24,56 @@ internal sealed class BlobServer(ArtifactStore store, FetchRegistry registry, Ag
             throw AgentException.Invalid("sha256", problem);
         }
 
-        if (registry.TryGet(request.Sha256, out var partial) && Open(partial.Path) is { } growing)
+        if (request.WaitSeconds is < 0 or > MaxWaitSeconds)
         {
-            await using (growing)
-            {
-                await SendAsync(growing, partial, request.Offset, output, cancellationToken);
-            }
-
-            return;
+            throw AgentException.Invalid("wait_seconds", $"must be from 0 to {MaxWaitSeconds}, not {request.WaitSeconds}");
         }
 
-        await using var stream = Open(store.BlobPath(request.Sha256))
-            ?? throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store");
-        await SendAsync(stream, null, request.Offset, output, cancellationToken);
+        // A peer may be sent here just before this agent starts its own fetch: it may wait a while for it to appear.
+        var grace = TimeSpan.FromSeconds(options.Distribution.SourceIdleSeconds);
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(request.WaitSeconds);
+        while (true)
+        {
+            var added = registry.NextAdded();
+            if (registry.TryGet(request.Sha256, out var partial) && Open(partial.Path) is { } growing)
+            {
+                await using (growing)
+                {
+                    await SendAsync(growing, partial, request.Offset, output, grace, cancellationToken);
+                }
+
+                return;
+            }
+
+            if (Open(store.BlobPath(request.Sha256)) is { } stored)
+            {
+                await using (stored)
+                {
+                    await SendAsync(stored, null, request.Offset, output, grace, cancellationToken);
+                }
+
+                return;
+            }
+
+            var left = deadline - time.GetUtcNow();
+            if (left <= TimeSpan.Zero || !await Arrives(added, left, cancellationToken))
+            {
+                throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store{(request.WaitSeconds > 0 ? $", and no fetch of it started within {request.WaitSeconds} s" : "")}");
+            }
+        }
+    }
+
+    private async Task<bool> Arrives(Task change, TimeSpan within, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await change.WaitAsync(within, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static FileStream? Open(string path)
@@ -51,7 +89,7 @@ internal sealed class BlobServer(ArtifactStore store, FetchRegistry registry, Ag
     }
 
     /// <summary>Sends from <paramref name="offset"/> to the end; of a partial, only verified bytes, waiting for more.</summary>
-    private async Task SendAsync(FileStream stream, PartialBlob? partial, long offset, IServerStreamWriter<V1.ReadArtifactResponse> output, CancellationToken cancellationToken)
+    private async Task SendAsync(FileStream stream, PartialBlob? partial, long offset, IServerStreamWriter<V1.ReadArtifactResponse> output, TimeSpan grace, CancellationToken cancellationToken)
     {
         var size = partial?.Chunks.Size ?? stream.Length;
         if (offset < 0 || offset > size)
@@ -63,15 +101,15 @@ internal sealed class BlobServer(ArtifactStore store, FetchRegistry registry, Ag
         var position = offset;
         while (position < size)
         {
+            var change = partial?.NextChange();
             var available = partial is null || partial.Committed ? size : partial.Verified;
             if (position >= available)
             {
-                if (!partial!.Active)
+                if (!await Arrives(change!, grace, cancellationToken))
                 {
-                    throw new AgentException(AgentErrorKind.Unavailable, $"this agent's own fetch of the blob stopped at offset {partial.Verified}; ask another source");
+                    throw new AgentException(AgentErrorKind.Unavailable, $"this agent has verified {partial!.Verified} bytes of the blob and got no more for {grace.TotalSeconds} s; ask another source");
                 }
 
-                await partial.WaitBeyondAsync(position, cancellationToken);
                 continue;
             }
 

@@ -4,6 +4,16 @@ namespace NodeAgent.Distribution;
 internal sealed class FetchRegistry
 {
     private readonly Dictionary<string, PartialBlob> _partials = new(StringComparer.Ordinal);
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the next partial is added; take it before looking.</summary>
+    public Task NextAdded()
+    {
+        lock (_partials)
+        {
+            return _added.Task;
+        }
+    }
 
     public bool TryGet(string digest, out PartialBlob partial)
     {
@@ -21,6 +31,8 @@ internal sealed class FetchRegistry
             {
                 partial = create();
                 _partials.Add(digest, partial);
+                _added.TrySetResult();
+                _added = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             return partial;

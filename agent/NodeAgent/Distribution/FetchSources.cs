@@ -56,6 +56,7 @@ internal sealed class FetchSources(AgentOptions options, PeerChannels peers, IHt
         }
 
         var serverName = source.PeerName.Length > 0 ? source.PeerName : Contracts.Text.AgentAddress.Parse(source.Peer).Host!;
-        return new PeerSource(peers.For(source.Peer, serverName), source.Peer, digest);
+        var wait = (int)Math.Min(BlobServer.MaxWaitSeconds, Math.Ceiling(options.Distribution.SourceIdleSeconds));
+        return new PeerSource(peers.For(source.Peer, serverName), source.Peer, digest, wait);
     }
 }

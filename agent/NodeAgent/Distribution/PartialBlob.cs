@@ -50,8 +50,10 @@ internal sealed class PartialBlob(string digest, string name, ChunkList chunks, 
             Active = true;
             FinishSource = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Finished = FinishSource.Task;
-            return true;
         }
+
+        Signal();
+        return true;
     }
 
     public void Advance(long verified)
@@ -77,16 +79,13 @@ internal sealed class PartialBlob(string digest, string name, ChunkList chunks, 
         FinishSource?.TrySetResult();
     }
 
-    /// <summary>Completes when more than <paramref name="offset"/> bytes are verified or the fetch stops.</summary>
-    public Task WaitBeyondAsync(long offset, CancellationToken cancellationToken)
+    /// <summary>Completes at the next change (more verified bytes, a fetch starting or stopping); take it before looking.</summary>
+    public Task NextChange()
     {
-        Task next;
         lock (_lock)
         {
-            next = _progress.Task;
+            return _progress.Task;
         }
-
-        return Verified > offset || !Active ? Task.CompletedTask : next.WaitAsync(cancellationToken);
     }
 
     public void Dispose() => WholeHash.Dispose();

@@ -5,13 +5,13 @@ using NodeAgent.Contracts.V1;
 namespace NodeAgent.Distribution;
 
 /// <summary>A peer agent: its ReadArtifact from an offset, over mutual TLS with this agent's peer certificate.</summary>
-internal sealed class PeerSource(NodeAgentService.NodeAgentServiceClient client, string address, string digest) : IBlobSource
+internal sealed class PeerSource(NodeAgentService.NodeAgentServiceClient client, string address, string digest, int waitSeconds) : IBlobSource
 {
     public string Label => address;
 
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(long offset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var call = client.ReadArtifact(new ReadArtifactRequest { Sha256 = digest, Offset = offset }, cancellationToken: cancellationToken);
+        using var call = client.ReadArtifact(new ReadArtifactRequest { Sha256 = digest, Offset = offset, WaitSeconds = waitSeconds }, cancellationToken: cancellationToken);
         var expected = offset;
         while (await Next(call.ResponseStream, cancellationToken))
         {
