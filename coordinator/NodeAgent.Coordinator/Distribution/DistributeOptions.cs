@@ -9,8 +9,8 @@ internal sealed class DistributeOptions
 {
     private readonly Option<bool> _distribute = new("--distribute") { Description = "Agents pull from the origin and from each other (a distribution tree) instead of the coordinator streaming to each" };
     private readonly Option<string?> _originUrl = new("--origin-url") { Description = "Base URL agents fetch local-file artifacts from (base + file name); URL artifacts are fetched at their URL. Agents must list it in Distribution:Origins" };
-    private readonly Option<int> _peersPerHolder = new("--peers-per-holder") { Description = "Peers one node serves at once", DefaultValueFactory = _ => DistributionLimits.Default.PeersPerHolder };
-    private readonly Option<int> _originStreams = new("--origin-streams") { Description = "Nodes the origin serves at once", DefaultValueFactory = _ => DistributionLimits.Default.OriginStreams };
+    private readonly Option<int?> _peersPerHolder = new("--peers-per-holder") { Description = $"Peers one node serves at once (default {DistributionLimits.Default.PeersPerHolder})" };
+    private readonly Option<int?> _originStreams = new("--origin-streams") { Description = $"Nodes the origin serves at once (default {DistributionLimits.Default.OriginStreams})" };
 
     public void AddTo(Command command)
     {
@@ -34,7 +34,11 @@ internal sealed class DistributeOptions
 
     /// <summary>The pull options, or null without --distribute.</summary>
     public PullOptions? Read(ParseResult parse) => parse.GetValue(_distribute)
-        ? new PullOptions(parse.GetValue(_originUrl)!, DistributionLimits.Default with { PeersPerHolder = parse.GetValue(_peersPerHolder), OriginStreams = parse.GetValue(_originStreams) })
+        ? new PullOptions(parse.GetValue(_originUrl)!, DistributionLimits.Default with
+        {
+            PeersPerHolder = parse.GetValue(_peersPerHolder) ?? DistributionLimits.Default.PeersPerHolder,
+            OriginStreams = parse.GetValue(_originStreams) ?? DistributionLimits.Default.OriginStreams,
+        })
         : null;
 
     public static async Task<int> RunAsync(PullStager stager, TextWriter output, Action<IReadOnlyList<StagingOutcome>>? machine, CancellationToken cancellationToken)

@@ -4,6 +4,8 @@ using NodeAgent.Contracts.V1;
 using NodeAgent.Tests.Infrastructure;
 using static NodeAgent.Tests.Distribution.FetchRequests;
 
+using SimFleet.Distribution;
+
 namespace NodeAgent.Tests.Distribution;
 
 /// <summary>FetchArtifact on real agents on loopback: origin, peers over mutual TLS, lies, failures and the rate limit.</summary>

@@ -2,6 +2,8 @@ using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Distribution;
 using NodeAgent.Coordinator.Plans;
 
+using SimFleet.Distribution;
+
 namespace NodeAgent.Tests.Distribution;
 
 /// <summary>FetchArtifact requests as the coordinator builds them: the chunk list computed from the origin's file.</summary>

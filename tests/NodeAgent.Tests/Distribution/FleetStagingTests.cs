@@ -2,6 +2,8 @@ using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Distribution;
 using NodeAgent.Coordinator.Plans;
 
+using SimFleet.Distribution;
+
 namespace NodeAgent.Tests.Distribution;
 
 /// <summary>The coordinator's distribution tree over a fleet of real agents on loopback.</summary>

@@ -7,10 +7,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace NodeAgent.Tests.Distribution;
+namespace SimFleet.Distribution;
 
 /// <summary>
-/// The origin of the distribution tests: real Kestrel on loopback serving a directory's files with ranged GETs
+/// The origin of the distribution tests and benchmark: real Kestrel on loopback serving a directory's files with ranged GETs
 /// ("Range: bytes=N-"), counting every body byte it sends (its egress).
 /// </summary>
 internal sealed class OriginServer : IAsyncDisposable

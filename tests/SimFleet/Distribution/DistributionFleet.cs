@@ -4,23 +4,23 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using NodeAgent;
 using NodeAgent.Configuration;
 using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Tests.Infrastructure;
 
-namespace NodeAgent.Tests.Distribution;
+namespace SimFleet.Distribution;
 
 /// <summary>
-/// Real agents on loopback for the distribution tests: each the production agent (AgentApp) with its own state
+/// Real agents on loopback for the distribution tests and benchmark: each the production agent (AgentApp) with its own state
 /// directory, mutual-TLS listener, certificate naming its node and a peer-role client certificate; one origin; and
 /// the coordinator's operator certificate with a client pool for the calls.
 /// </summary>
 internal sealed class DistributionFleet : IAsyncDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("na-dist-").FullName;
     private readonly Dictionary<string, WebApplication> _agents = new(StringComparer.Ordinal);
     private readonly List<PlanNode> _nodes = [];
     private IssuedCertificate _ca = null!;
@@ -61,12 +61,12 @@ internal sealed class DistributionFleet : IAsyncDisposable
     public NodeDistributionService.NodeDistributionServiceClient DistributionAs(string node, string role)
     {
         var now = TimeProvider.System.GetUtcNow();
-        CertificateFactory.CreateClient(_ca, role + "-caller", role, [], now.AddHours(-1), now.AddDays(1)).Write(_dir.Combine("pki"), role + "-caller");
-        var pool = new AgentClientPool(0, new ClientTlsFiles(_dir.Combine("pki", "ca.pem"), _dir.Combine("pki", role + "-caller.pem"), _dir.Combine("pki", role + "-caller.key")));
+        CertificateFactory.CreateClient(_ca, role + "-caller", role, [], now.AddHours(-1), now.AddDays(1)).Write(Combine("pki"), role + "-caller");
+        var pool = new AgentClientPool(3, new ClientTlsFiles(Combine("pki", "ca.pem"), Combine("pki", role + "-caller.pem"), Combine("pki", role + "-caller.key")));
         return pool.DistributionFor(Node(node));
     }
 
-    public string StateDir(string node) => _dir.Combine("nodes", node, "state");
+    public string StateDir(string node) => Combine("nodes", node, "state");
 
     public string BlobPath(string node, string digest) => Path.Combine(StateDir(node), "blobs", "sha256", digest);
 
@@ -116,19 +116,21 @@ internal sealed class DistributionFleet : IAsyncDisposable
             await Origin.DisposeAsync();
         }
 
-        _dir.Dispose();
+        Directory.Delete(_root, recursive: true);
     }
+
+    private string Combine(params string[] parts) => Path.Combine([_root, .. parts]);
 
     private async Task StartCoreAsync(int count, long fetchLimit, long serveLimit, Func<int, string> zone)
     {
         var now = TimeProvider.System.GetUtcNow();
-        var pki = _dir.Combine("pki");
+        var pki = Combine("pki");
         _ca = CertificateFactory.CreateAuthority("Distribution test CA", now.AddHours(-1), now.AddDays(1));
         _ca.Write(pki, "ca");
         CertificateFactory.CreateClient(_ca, "coordinator", "operator", [], now.AddHours(-1), now.AddDays(1)).Write(pki, "coordinator");
         Coordinator = new ClientTlsFiles(Path.Combine(pki, "ca.pem"), Path.Combine(pki, "coordinator.pem"), Path.Combine(pki, "coordinator.key"));
-        _pool = new AgentClientPool(0, Coordinator);
-        var originDir = _dir.Combine("origin");
+        _pool = new AgentClientPool(3, Coordinator);
+        var originDir = Combine("origin");
         Directory.CreateDirectory(originDir);
         Origin = await OriginServer.StartAsync(originDir);
         for (var i = 0; i < count; i++)
@@ -142,7 +144,7 @@ internal sealed class DistributionFleet : IAsyncDisposable
     private async Task<int> StartAgentAsync(string node, long fetchLimit, long serveLimit)
     {
         var now = TimeProvider.System.GetUtcNow();
-        var directory = _dir.Combine("nodes", node);
+        var directory = Combine("nodes", node);
         Directory.CreateDirectory(directory);
         CertificateFactory.CreateAgent(_ca, node, ["127.0.0.1"], now.AddHours(-1), now.AddDays(1)).Write(directory, "agent");
         CertificateFactory.CreateClient(_ca, node + "-peer", "peer", [], now.AddHours(-1), now.AddDays(1)).Write(directory, "peer");
@@ -165,7 +167,7 @@ internal sealed class DistributionFleet : IAsyncDisposable
               tls:
                 certificate: {directory}/agent.pem
                 key: {directory}/agent.key
-                clientCa: {_dir.Combine("pki", "ca.pem")}
+                clientCa: {Combine("pki", "ca.pem")}
             store:
               minFreeBytes: 0
             logging:
@@ -178,7 +180,7 @@ internal sealed class DistributionFleet : IAsyncDisposable
               maxServeBytesPerSecond: {serveLimit}
               peerCertificate: {directory}/peer.pem
               peerKey: {directory}/peer.key
-              peerCa: {_dir.Combine("pki", "ca.pem")}
+              peerCa: {Combine("pki", "ca.pem")}
               sourceIdleSeconds: 10
             components:
               - name: kubelet
