@@ -68,6 +68,11 @@ internal static class DistributionBenchmark
                 throw new InvalidOperationException($"{failed.Node}: {failed.Detail}");
             }
 
+            foreach (var repicked in pulls.Where(p => p.Detail.Contains(", then ", StringComparison.Ordinal)))
+            {
+                await Console.Error.WriteLineAsync($"re-picked: {repicked.Node}: {repicked.Detail}");
+            }
+
             await VerifyAsync(fleet, artifact, tree);
             summary = result;
             originEgress = fleet.Origin.EgressBytes - soloEgress;

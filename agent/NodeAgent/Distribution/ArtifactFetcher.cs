@@ -123,7 +123,8 @@ internal sealed partial class ArtifactFetcher(ArtifactStore store, FetchRegistry
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or RpcException or OperationCanceledException)
                 {
-                    Record(report, partial, V1.FetchSourceOutcome.Failed, ex is OperationCanceledException ? $"sent nothing for {options.Distribution.SourceIdleSeconds} s" : ex.Message);
+                    var idle = ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
+                    Record(report, partial, V1.FetchSourceOutcome.Failed, idle ? $"sent nothing for {options.Distribution.SourceIdleSeconds} s" : ex.Message);
                 }
 
                 report.Bytes = partial.Verified - report.StartedAt;
