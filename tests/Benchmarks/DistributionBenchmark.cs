@@ -120,15 +120,7 @@ internal static class DistributionBenchmark
     {
         await using var content = File.OpenRead(artifact.Source);
         var chunks = await ChunkDigests.ComputeAsync(content, artifact.Size, artifact.Sha256, CancellationToken.None);
-        var response = await fleet.Distribution(node).FetchArtifactAsync(new NodeAgent.Contracts.V1.FetchArtifactRequest
-        {
-            Name = artifact.Name,
-            Sha256 = artifact.Sha256,
-            Size = artifact.Size,
-            ChunkSize = chunks.ChunkSize,
-            ChunkSha256 = chunks.Digests,
-            Sources = { new NodeAgent.Contracts.V1.FetchSource { Url = fleet.Origin.BaseUrl + artifact.Name } },
-        });
+        var response = await fleet.Distribution(node).FetchArtifactAsync(ArtifactPull.RequestFor(artifact, chunks, new NodeAgent.Contracts.V1.FetchSource { Url = fleet.Origin.BaseUrl + artifact.Name }));
         if (!response.Complete)
         {
             throw new InvalidOperationException($"{node} did not complete its fetch: {response.Sources[0].Message}");

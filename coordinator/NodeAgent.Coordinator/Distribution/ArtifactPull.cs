@@ -93,14 +93,17 @@ internal sealed class ArtifactPull(PlanArtifact artifact, ChunkDigests chunks, I
         var source = pick.Holder is { } holder
             ? new FetchSource { Peer = _byName[holder].Address, PeerName = holder }
             : new FetchSource { Url = options.UrlOf(artifact) };
-        return new FetchArtifactRequest
-        {
-            Name = artifact.Name,
-            Sha256 = artifact.Sha256,
-            Size = artifact.Size,
-            ChunkSize = chunks.ChunkSize,
-            ChunkSha256 = chunks.Digests,
-            Sources = { source },
-        };
+        return RequestFor(artifact, chunks, source);
     }
+
+    /// <summary>The FetchArtifact request of <paramref name="artifact"/> with its chunk list, from <paramref name="sources"/> in order.</summary>
+    public static FetchArtifactRequest RequestFor(PlanArtifact artifact, ChunkDigests chunks, params FetchSource[] sources) => new()
+    {
+        Name = artifact.Name,
+        Sha256 = artifact.Sha256,
+        Size = artifact.Size,
+        ChunkSize = chunks.ChunkSize,
+        ChunkSha256 = chunks.Digests,
+        Sources = { sources },
+    };
 }

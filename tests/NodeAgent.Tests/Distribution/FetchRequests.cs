@@ -17,16 +17,7 @@ internal static class FetchRequests
 
     public static async Task<FetchArtifactRequest> ForAsync(PlanArtifact artifact, params FetchSource[] sources)
     {
-        var chunks = await ChunksAsync(artifact);
-        return new FetchArtifactRequest
-        {
-            Name = artifact.Name,
-            Sha256 = artifact.Sha256,
-            Size = artifact.Size,
-            ChunkSize = chunks.ChunkSize,
-            ChunkSha256 = chunks.Digests,
-            Sources = { sources },
-        };
+        return ArtifactPull.RequestFor(artifact, await ChunksAsync(artifact), sources);
     }
 
     public static FetchSource Url(DistributionFleet fleet, PlanArtifact artifact) => new() { Url = fleet.Origin.BaseUrl + artifact.Name };
