@@ -14,6 +14,7 @@ using NodeAgent.Claims;
 using NodeAgent.Checks;
 using NodeAgent.Components;
 using NodeAgent.Configuration;
+using NodeAgent.Distribution;
 using NodeAgent.Files;
 using NodeAgent.Health;
 using NodeAgent.Logging;
@@ -71,6 +72,7 @@ internal static partial class AgentApp
         app.UseMiddleware<RequestBounds>();
         app.MapGrpcService<NodeAgentGrpcService>();
         app.MapGrpcService<ClaimGrpcService>();
+        app.MapGrpcService<Distribution.DistributionGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (options.Listeners.Metrics is { Length: > 0 } metricsAddress)
@@ -155,6 +157,7 @@ internal static partial class AgentApp
         services.AddSingleton<RequestBounds>();
         services.AddSingleton<UploadIdleLimit>();
         services.AddSingleton<HandshakeGate>();
+        services.AddDistribution();
         services.AddGrpc(grpc =>
         {
             // The gate runs first (outermost): it sees the statuses the error interceptor produces, for the audit trail.

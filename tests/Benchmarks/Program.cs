@@ -25,6 +25,11 @@ if (args.Length > 0 && args[0] == "rollout")
     return await Benchmarks.RolloutBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "distribution")
+{
+    return await Benchmarks.DistributionBenchmark.RunAsync(args[1..]);
+}
+
 var nodes = Arg("--nodes", 16);
 var concurrency = Arg("--concurrency", 8);
 var dir = Directory.CreateTempSubdirectory("nodeagent-bench-").FullName;

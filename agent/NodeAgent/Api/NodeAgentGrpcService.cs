@@ -27,7 +27,8 @@ internal sealed class NodeAgentGrpcService(
     StagingBudget stagingBudget,
     ReleaseKey releaseKey,
     AuditLog audit,
-    UploadIdleLimit idleLimit) : V1.NodeAgentService.NodeAgentServiceBase
+    UploadIdleLimit idleLimit,
+    Distribution.BlobServer blobServer) : V1.NodeAgentService.NodeAgentServiceBase
 {
     public const int ChunkSize = 1024 * 1024;
 
@@ -85,28 +86,8 @@ internal sealed class NodeAgentGrpcService(
         };
     }
 
-    public override async Task ReadArtifact(V1.ReadArtifactRequest request, IServerStreamWriter<V1.ReadArtifactResponse> responseStream, ServerCallContext context)
-    {
-        CheckDigest(request.Sha256);
-        if (!store.Contains(request.Sha256))
-        {
-            throw new AgentException(AgentErrorKind.NotFound, $"no blob {request.Sha256} in this agent's store");
-        }
-
-        await using var stream = Files.NoFollow.OpenRead(store.BlobPath(request.Sha256));
-        if (request.Offset < 0 || request.Offset > stream.Length)
-        {
-            throw AgentException.Invalid("offset", $"must be between 0 and the blob's size {stream.Length}, not {request.Offset}");
-        }
-
-        stream.Position = request.Offset;
-        var buffer = new byte[ChunkSize];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, context.CancellationToken)) > 0)
-        {
-            await responseStream.WriteAsync(new V1.ReadArtifactResponse { Chunk = ByteString.CopyFrom(buffer, 0, read), Offset = stream.Position - read, TotalSize = stream.Length });
-        }
-    }
+    public override Task ReadArtifact(V1.ReadArtifactRequest request, IServerStreamWriter<V1.ReadArtifactResponse> responseStream, ServerCallContext context) =>
+        blobServer.ServeAsync(request, responseStream, context.CancellationToken);
 
     public override async Task<V1.ListArtifactsResponse> ListArtifacts(V1.ListArtifactsRequest request, ServerCallContext context)
     {

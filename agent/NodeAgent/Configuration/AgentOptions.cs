@@ -33,6 +33,9 @@ internal sealed class AgentOptions
 
     /// <summary>The API server endpoints whose connections are counted for the components with CountConnections on.</summary>
     public ApiServerOptions ApiServer { get; set; } = new();
+
+    /// <summary>Pull staging (FetchArtifact) and serving blobs to peers.</summary>
+    public DistributionOptions Distribution { get; set; } = new();
 }
 
 /// <summary>Where the CRI runtime listens. No endpoint: container checks report "not measured".</summary>

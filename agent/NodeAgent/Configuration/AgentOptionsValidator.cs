@@ -34,6 +34,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         CheckHealth(errors, options.Health);
         CheckRuntime(errors, options);
         CheckComponents(errors, options);
+        Distribution.DistributionOptionsCheck.Check(errors, options.Distribution);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -9,7 +9,7 @@ internal enum AgentRole
     /// <summary>Read-only: GetInfo, health, lists, operations, markers.</summary>
     Monitor,
 
-    /// <summary>Monitor, plus stage, apply, rollback, restart/stop/start, backup, marker writes and the audit trail.</summary>
+    /// <summary>Monitor, plus stage, fetch, apply, rollback, restart/stop/start, backup, marker writes and the audit trail.</summary>
     Operator,
 
     /// <summary>Every call, including garbage collection.</summary>
@@ -21,6 +21,7 @@ internal static class AgentRoles
 {
     private const string AgentService = "/nodeagent.v1.NodeAgentService/";
     private const string ClaimService = "/nodeagent.v1.NodeClaimService/";
+    private const string DistributionService = "/nodeagent.v1.NodeDistributionService/";
 
     private static readonly Dictionary<string, AgentRole> Minimum = new(StringComparer.Ordinal)
     {
@@ -84,7 +85,8 @@ internal static class AgentRoles
 
     public static bool IsMutating(string method) =>
         (method.StartsWith(AgentService, StringComparison.Ordinal) && Mutating.Contains(ShortName(method)))
-        || (method.StartsWith(ClaimService, StringComparison.Ordinal) && ShortName(method) != "GetClaim");
+        || (method.StartsWith(ClaimService, StringComparison.Ordinal) && ShortName(method) != "GetClaim")
+        || method == DistributionService + "FetchArtifact";
 
     /// <summary>Null when <paramref name="role"/> may call <paramref name="method"/>; otherwise why not.</summary>
     public static string? Check(AgentRole role, string method)
@@ -93,6 +95,7 @@ internal static class AgentRoles
             ? Minimum.TryGetValue(ShortName(method), out var minimum) ? minimum : null
             : method.StartsWith(ClaimService, StringComparison.Ordinal)
             ? ClaimMinimum.TryGetValue(ShortName(method), out var claimMinimum) ? claimMinimum : null
+            : method == DistributionService + "FetchArtifact" ? AgentRole.Operator
             : MonitorServices.Any(s => method.StartsWith(s, StringComparison.Ordinal)) ? AgentRole.Monitor : null;
         if (needed is null)
         {

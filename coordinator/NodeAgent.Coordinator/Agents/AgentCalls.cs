@@ -96,7 +96,8 @@ internal sealed class AgentCalls(AgentClientPool pool, RolloutPolicy policy, Tim
     private static readonly HttpClient Downloads = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>The artifact's bytes, from its file or streamed from its URL (never buffered whole in memory).</summary>
-    private static async Task<Stream> OpenSourceAsync(PlanArtifact artifact, CancellationToken cancellationToken)
+    /// <summary>An artifact's content: its local file, or a GET of its URL.</summary>
+    public static async Task<Stream> OpenSourceAsync(PlanArtifact artifact, CancellationToken cancellationToken)
     {
         if (!artifact.FromUrl)
         {

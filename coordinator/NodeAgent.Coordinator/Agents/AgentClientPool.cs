@@ -24,6 +24,9 @@ internal sealed class AgentClientPool(int retries, ClientTlsFiles? tls = null) :
     /// <summary>The node claim service of the same agent, on the same channel.</summary>
     public NodeClaimService.NodeClaimServiceClient ClaimsFor(PlanNode node) => new(Channel(node));
 
+    /// <summary>The pull staging service of the same agent (stage --distribute), on the same channel.</summary>
+    public NodeDistributionService.NodeDistributionServiceClient DistributionFor(PlanNode node) => new(Channel(node));
+
     public void Dispose()
     {
         foreach (var channel in _channels.Values.Where(c => c.IsValueCreated))

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Distribution;
 using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -13,11 +14,19 @@ internal static class StageCommand
     public static Command Build(CliOptions options)
     {
         var planArgument = CliOptions.PlanArgument();
-        var command = new Command("stage", "Copy the plan's artifacts to every node's agent (bounded concurrency; already staged = nothing sent).\n\nExample:\n  nodeagent-coordinator stage plan.yaml -o json") { planArgument };
+        var distribute = new DistributeOptions();
+        var command = new Command("stage", "Copy the plan's artifacts to every node's agent (bounded concurrency; already staged = nothing sent).\nWith --distribute the agents pull from an origin and from each other instead (docs/agent/distribution.md).\n\nExample:\n  nodeagent-coordinator stage plan.yaml -o json\n  nodeagent-coordinator stage plan.yaml --distribute --origin-url https://artifacts.example.com/k8s/v1.17.0/") { planArgument };
+        distribute.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
+            if (distribute.Read(parse) is { } pull)
+            {
+                var stager = new PullStager(plan, pool, new AgentCalls(pool, plan.Policy, TimeProvider.System), pull, TimeProvider.System);
+                return await DistributeOptions.RunAsync(stager, parse.InvocationConfiguration.Output, options.Machine(parse) ? outcomes => ResultWriter.Write(parse.InvocationConfiguration.Output, options.Format(parse), JsonSerializer.SerializeToNode(outcomes.ToList(), StagingJsonContext.Default.ListStagingOutcome)) : null, cancellationToken);
+            }
+
             var distributor = new ArtifactDistributor(plan, new AgentCalls(pool, plan.Policy, TimeProvider.System));
             if (!options.Machine(parse))
             {

@@ -27,8 +27,11 @@ internal sealed record PlanArtifact(string Name, string Sha256, long Size, strin
 /// </summary>
 internal sealed record PlanComponent(string Name, IReadOnlyDictionary<string, string> Files, bool Marker, string Where = "");
 
-/// <summary>A node of the inventory and how to reach its agent ("host:port" or "unix:/path").</summary>
-internal sealed record PlanNode(string Name, string Role, string Address);
+/// <summary>
+/// A node of the inventory and how to reach its agent ("host:port" or "unix:/path"); <see cref="Zone"/> is its
+/// optional zone label (nodes of one zone prefer each other as sources in stage --distribute).
+/// </summary>
+internal sealed record PlanNode(string Name, string Role, string Address, string Zone = "");
 
 /// <summary>A count or a percentage of something (batch size, failure threshold).</summary>
 internal readonly record struct Amount(int Value, bool IsPercent)

@@ -288,10 +288,11 @@ internal static partial class PlanLoader
         for (var i = 0; i < items.Count; i++)
         {
             var key = $"inventory[{i}]";
-            var item = cursor.Mapping(items[i], key, true, "name", "role", "address");
+            var item = cursor.Mapping(items[i], key, true, "name", "role", "address", "zone");
             var name = cursor.Text(item, key, "name", true, NodeName(), "a node name (letters, digits, '.', '_', '-'; at most 253 characters, as Kubernetes allows)");
             var role = cursor.Text(item, key, "role", true, RolePattern(), "control-plane or worker");
             var address = cursor.Text(item, key, "address", true);
+            var zone = cursor.Text(item, key, "zone", false, NodeName(), "a zone label (letters, digits, '.', '_', '-')") ?? "";
             if (name is not null && !names.Add(name))
             {
                 cursor.Error(YamlCursor.Child(item, "name"), $"{key}.name", $"\"{name}\" is listed twice");
@@ -310,7 +311,7 @@ internal static partial class PlanLoader
 
             if (name is not null && role is not null && address is not null)
             {
-                nodes.Add(new PlanNode(name, role, address));
+                nodes.Add(new PlanNode(name, role, address, zone));
             }
         }
 
