@@ -17,6 +17,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Distribution;
 using NodeAgent.Files;
 using NodeAgent.Health;
+using NodeAgent.Hosting;
 using NodeAgent.Logging;
 using NodeAgent.Marker;
 using NodeAgent.Operations;
@@ -35,8 +36,17 @@ internal static partial class AgentApp
 {
     public static WebApplication Create(AgentOptions options, string[] args, Action<IServiceCollection>? overrides = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.Sources.Clear();
+        // The empty builder: no configuration sources (the agent reads its own file; the slim builder's appsettings.json
+        // source also started a file-watcher thread), no logging providers but Serilog, Kestrel without HTTPS
+        // configuration unless the TLS listener needs it. See docs/agent/footprint.md.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
+        if (options.Listeners.Tcp is { Enabled: true, Plaintext: false })
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
+        builder.Services.AddRoutingCore();
         builder.Services.AddSystemd();
         if (!SystemdHelpers.IsSystemdService() && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 })
         {
@@ -66,6 +76,8 @@ internal static partial class AgentApp
         builder.Services.AddSingleton(_ => stateLock);
         builder.Services.AddNodeAgent(options);
         overrides?.Invoke(builder.Services);
+        // After the agent's hosted services (crash recovery first) and before the server: see StartTimeline.
+        builder.Services.AddHostedService<StartTimeline>();
         ConfigureListeners(builder.WebHost, options);
 
         var app = builder.Build();
@@ -74,7 +86,11 @@ internal static partial class AgentApp
         app.MapGrpcService<ClaimGrpcService>();
         app.MapGrpcService<Distribution.DistributionGrpcService>();
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        if (options.Api.Reflection)
+        {
+            app.MapGrpcReflectionService();
+        }
+
         if (options.Listeners.Metrics is { Length: > 0 } metricsAddress)
         {
             // Only on the metrics listener: the gRPC listeners serve nothing their callers' roles do not allow.
@@ -167,7 +183,11 @@ internal static partial class AgentApp
             grpc.MaxReceiveMessageSize = NodeAgentGrpcService.ChunkSize + (64 * 1024);
             grpc.EnableDetailedErrors = false;
         });
-        services.AddGrpcReflection();
+        if (options.Api.Reflection)
+        {
+            services.AddGrpcReflection();
+        }
+
         var health = services.AddGrpcHealthChecks(grpcHealth =>
         {
             grpcHealth.Services.Map("", _ => true);

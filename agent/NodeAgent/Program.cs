@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using NodeAgent;
 using NodeAgent.Configuration;
+using NodeAgent.Hosting;
 using NodeAgent.Testing;
 
+StartClock.Start();
 var arguments = AgentArguments.Parse(args);
 if (arguments.Error is { } usageError)
 {
@@ -27,6 +29,7 @@ var configPath = AgentConfigLoader.ResolvePath(arguments.ConfigPath);
 try
 {
     options = AgentConfigLoader.Load(configPath);
+    StartClock.Mark("config");
     if (new Failpoints(options).Any)
     {
         await Console.Error.WriteLineAsync($"nodeagent: WARNING: failpoints armed ({Environment.GetEnvironmentVariable(Failpoints.EnvironmentVariable)}); this agent is under test");

@@ -38,11 +38,15 @@ internal sealed class AgentUnderTest : IAsyncDisposable
 
     public NodeAgentService.NodeAgentServiceClient Client { get; }
 
-    public static async Task<AgentUnderTest> StartAsync(string name, string[] command, string dir)
+    /// <summary>When the agent logged its start timeline (the JIT and floor servers too: the floor logs nothing, so null).</summary>
+    public StartTimes? Timeline { get; private set; }
+
+    /// <summary>Writes the one-component catalog and its stand-in binary into <paramref name="dir"/>.</summary>
+    public static async Task<string> WriteConfigAsync(string name, string dir, bool allowFailpoints = false)
     {
         Directory.CreateDirectory(dir);
         var component = Path.Combine(dir, "component");
-        await File.WriteAllTextAsync(component, "#!/bin/sh\n[ \"$1\" = --version ] && { echo v1.10.11; exit 0; }\nexec sleep 100000\n");
+        await File.WriteAllTextAsync(component, Component("v1.10.11"));
         File.SetUnixFileMode(component, (UnixFileMode)Convert.ToInt32("755", 8));
         var config = Path.Combine(dir, "agent.yaml");
         await File.WriteAllTextAsync(config, $"""
@@ -55,26 +59,50 @@ internal sealed class AgentUnderTest : IAsyncDisposable
               minFreeBytes: 0
             security:
               allowUnsignedReleases: true
+            testing:
+              allowFailpoints: {(allowFailpoints ? "true" : "false")}
             components:
               - name: kubelet
                 unit: kubelet
+                healthStableSeconds: 0
                 files:
                   - {'{'} role: binary, path: {component}, mode: "0755" {'}'}
             """);
+        return config;
+    }
 
+    /// <summary>A stand-in component: prints <paramref name="version"/> for --version, else sleeps.</summary>
+    public static string Component(string version) => $"#!/bin/sh\n[ \"$1\" = --version ] && {{ echo {version}; exit 0; }}\nexec sleep 100000\n";
+
+    /// <summary>Starts <paramref name="command"/> against the config in <paramref name="dir"/> and waits for its READY=1.</summary>
+    public static async Task<AgentUnderTest> StartAsync(string name, string[] command, string dir, IReadOnlyDictionary<string, string> environment)
+    {
         var notify = Path.Combine(dir, "notify.sock");
+        File.Delete(notify);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(notify));
         var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in command[1..].Concat(["--config", config]))
+        foreach (var arg in command[1..].Concat(["--config", Path.Combine(dir, "agent.yaml")]))
         {
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.Environment["NOTIFY_SOCKET"] = notify;
+        var timeline = new TaskCompletionSource<StartTimes>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && StartTimes.Parse(line) is { } times)
+            {
+                timeline.TrySetResult(times);
+            }
+        };
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
@@ -94,7 +122,11 @@ internal sealed class AgentUnderTest : IAsyncDisposable
 
         var ready = clock.Elapsed;
         await Console.Error.WriteLineAsync($"{name}: READY=1 after {ready.TotalMilliseconds:F0} ms");
-        return new AgentUnderTest(name, process, dir, ready);
+        var agent = new AgentUnderTest(name, process, dir, ready);
+        // The line is logged just before READY=1; the floor server logs nothing.
+        var logged = await Task.WhenAny(timeline.Task, Task.Delay(TimeSpan.FromSeconds(2), TimeProvider.System));
+        agent.Timeline = logged == timeline.Task ? await timeline.Task : null;
+        return agent;
     }
 
     /// <summary>Makes <paramref name="count"/> GetInfo calls, 8 at a time, and returns the resident memory after them.</summary>
@@ -130,10 +162,29 @@ internal sealed class AgentUnderTest : IAsyncDisposable
         return Sampler.RssKib(Pid);
     }
 
+    /// <summary>Stages <paramref name="content"/> in one chunk and returns its digest.</summary>
+    public async Task<string> StageSmallAsync(string name, byte[] content)
+    {
+        var digest = Convert.ToHexStringLower(SHA256.HashData(content));
+        using var call = Client.StageArtifact();
+        await call.RequestStream.WriteAsync(new StageArtifactRequest { Header = new ArtifactHeader { Name = name, Sha256 = digest, Size = content.Length } });
+        await call.RequestStream.WriteAsync(new StageArtifactRequest { Chunk = ByteString.CopyFrom(content) });
+        await call.RequestStream.CompleteAsync();
+        await call.ResponseAsync;
+        return digest;
+    }
+
+    /// <summary>Waits until the process has exited on its own (a failpoint killed it).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
         await _process.WaitForExitAsync();
         _process.Dispose();
         foreach (var proc in Directory.EnumerateDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))

@@ -9,12 +9,14 @@ internal sealed class NodeExporter : IAsyncDisposable
 
     private NodeExporter(Process process) => _process = process;
 
+    public const string Binary = "/usr/bin/prometheus-node-exporter";
+
     public int Pid => _process.Id;
 
     public static async Task<NodeExporter> StartAsync()
     {
         var port = Run.FreePort();
-        var start = new ProcessStartInfo("prometheus-node-exporter") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add($"--web.listen-address=127.0.0.1:{port}");
         var process = Process.Start(start) ?? throw new InvalidOperationException("prometheus-node-exporter did not start (apt-get install prometheus-node-exporter)");
         process.ErrorDataReceived += (_, _) => { };

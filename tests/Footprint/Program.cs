@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using Footprint;
 
-// nodeagent-footprint [--packages DIR] [--idle-seconds 30] [--calls 10000] [--blob-mb 150]
-// Starts the packaged agent twice (NativeAOT executable from the tarball, JIT build from packages/jit) and Debian's
-// prometheus-node-exporter, all on this machine at once, and measures: binary size, start to READY=1 (sd_notify),
-// idle resident memory and CPU over the same idle window, then, per agent, resident memory after N GetInfo calls and
-// after staging a blob. Prints a table and, last, one JSON line. Build the packages first: packaging/build.sh.
+// nodeagent-footprint [--packages DIR] [--floor FILE] [--idle-seconds 30] [--calls 10000] [--blob-mb 150]
+// Starts, all on this machine at once: the packaged agent twice (NativeAOT executable from the tarball, JIT build from
+// packages/jit), the floor (a bare NativeAOT Kestrel gRPC server, tests/FootprintFloor) and Debian's
+// prometheus-node-exporter; every .NET server with the unit's Environment=. Measures binary size, start to READY=1
+// (sd_notify) and the agent's own start timeline, idle resident memory (and where it is) and CPU over the same idle
+// window, then resident memory after N GetInfo calls and after staging a blob; last, the agent's start with one
+// crashed apply to recover. Prints a table and, last, one JSON line. scripts/footprint.sh builds everything first.
 if (!OperatingSystem.IsLinux())
 {
     return 2;
@@ -14,15 +16,16 @@ if (!OperatingSystem.IsLinux())
 
 var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
 var packages = Arg("--packages", Path.Combine(root, "artifacts", "packages"));
+var floorBinary = Arg("--floor", Path.Combine(root, "artifacts", "footprint-floor", "footprint-floor"));
 var idle = TimeSpan.FromSeconds(double.Parse(Arg("--idle-seconds", "30"), CultureInfo.InvariantCulture));
 var calls = int.Parse(Arg("--calls", "10000"), CultureInfo.InvariantCulture);
-var blobBytes = long.Parse(Arg("--blob-mb", "150"), CultureInfo.InvariantCulture) * 1024 * 1024;
+var blobMb = long.Parse(Arg("--blob-mb", "150"), CultureInfo.InvariantCulture);
 
 var tarball = Directory.EnumerateFiles(packages, "nodeagent-*-linux-x64.tar.gz").Order(StringComparer.Ordinal).LastOrDefault();
 var jit = Path.Combine(packages, "jit", "nodeagent.dll");
-if (tarball is null || !File.Exists(jit))
+if (tarball is null || !File.Exists(jit) || !File.Exists(floorBinary))
 {
-    await Console.Error.WriteLineAsync($"no packages in {packages}: run packaging/build.sh first");
+    await Console.Error.WriteLineAsync($"no packages in {packages} or no {floorBinary}: run scripts/footprint.sh");
     return 2;
 }
 
@@ -31,50 +34,50 @@ try
 {
     await Run.CheckedAsync("tar", "-xzf", tarball, "-C", work);
     var aotDir = Directory.EnumerateDirectories(work, "nodeagent-*").Single();
-    await using var aot = await AgentUnderTest.StartAsync("aot", [Path.Combine(aotDir, "nodeagent")], Path.Combine(work, "aot"));
-    await using var jitAgent = await AgentUnderTest.StartAsync("jit", [Run.Dotnet, jit], Path.Combine(work, "jit"));
+    var environment = UnitEnvironment.Read(Path.Combine(aotDir, "nodeagent.service"));
+    await Console.Error.WriteLineAsync($"unit environment: {string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}");
+    string[] aotCommand = [Path.Combine(aotDir, "nodeagent")];
+    await using var aot = await StartAsync("aot", aotCommand, environment);
+    await using var jitAgent = await StartAsync("jit", [Run.Dotnet, jit], environment);
+    await using var floor = await StartAsync("floor", [floorBinary], environment);
     await using var exporter = await NodeExporter.StartAsync();
 
     await Console.Error.WriteLineAsync($"idle window: {idle.TotalSeconds} s");
-    var idleFigures = await Sampler.IdleAsync([aot.Pid, jitAgent.Pid, exporter.Pid], idle);
-
-    var figures = new Dictionary<string, double>(StringComparer.Ordinal);
-    foreach (var (agent, size, idleOf) in new[]
+    var idleFigures = await Sampler.IdleAsync([aot.Pid, jitAgent.Pid, floor.Pid, exporter.Pid], idle);
+    var rows = new List<Report.Row>();
+    foreach (var (server, size, idleOf) in new[]
     {
-        (aot, Run.Size(Path.Combine(aotDir, "nodeagent")), idleFigures[0]),
+        (aot, Run.Size(aotCommand[0]), idleFigures[0]),
         (jitAgent, Run.DirectorySize(Path.GetDirectoryName(jit)!), idleFigures[1]),
+        (floor, Run.Size(floorBinary), idleFigures[2]),
     })
     {
-        var afterCalls = await agent.CallsAsync(calls);
-        var afterStage = await agent.StageAsync(blobBytes);
-        figures[$"{agent.Name}_binary_bytes"] = size;
-        figures[$"{agent.Name}_start_to_ready_ms"] = Math.Round(agent.ReadyAfter.TotalMilliseconds, 1);
-        figures[$"{agent.Name}_idle_rss_kib"] = idleOf.RssKib;
-        figures[$"{agent.Name}_idle_cpu_percent"] = Math.Round(idleOf.CpuPercent, 3);
-        figures[$"{agent.Name}_rss_after_{calls}_calls_kib"] = afterCalls;
-        figures[$"{agent.Name}_rss_after_stage_{blobBytes / 1024 / 1024}mb_kib"] = afterStage;
-        figures[$"{agent.Name}_peak_rss_kib"] = Sampler.PeakKib(agent.Pid);
+        var map = MemoryMap.Breakdown(server.Pid);
+        var afterCalls = await server.CallsAsync(calls);
+        var afterStage = await server.StageAsync(blobMb * 1024 * 1024);
+        rows.Add(new Report.Row(server.Name, size, Math.Round(server.ReadyAfter.TotalMilliseconds, 1), idleOf, map, afterCalls, afterStage, Sampler.PeakKib(server.Pid)));
     }
 
-    figures["node_exporter_idle_rss_kib"] = idleFigures[2].RssKib;
-    figures["node_exporter_idle_cpu_percent"] = Math.Round(idleFigures[2].CpuPercent, 3);
-    foreach (var name in new[] { "aot", "jit" })
-    {
-        figures[$"{name}_idle_rss_vs_node_exporter"] = Math.Round(figures[$"{name}_idle_rss_kib"] / idleFigures[2].RssKib, 2);
-        figures[$"{name}_loaded_rss_vs_node_exporter"] = Math.Round(figures[$"{name}_rss_after_stage_{blobBytes / 1024 / 1024}mb_kib"] / idleFigures[2].RssKib, 2);
-    }
+    rows.Add(new Report.Row("node_exporter", Run.Size(NodeExporter.Binary), null, idleFigures[3], MemoryMap.Breakdown(exporter.Pid), null, null, Sampler.PeakKib(exporter.Pid)));
+    await using var recovered = await Recovery.StartWithOneToRecoverAsync(aotCommand, Path.Combine(work, "recovery"), environment);
 
-    foreach (var (key, value) in figures)
-    {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-44} {value}"));
-    }
-
+    var figures = Report.Figures(rows, calls, blobMb);
+    Report.AddTimeline(figures, "aot", aot);
+    Report.AddTimeline(figures, "aot_recovery", recovered);
+    Report.Print(rows, figures, calls, blobMb);
     Console.WriteLine(JsonSerializer.Serialize(figures, FootprintJson.Default.DictionaryStringDouble));
     return 0;
 }
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+async Task<AgentUnderTest> StartAsync(string name, string[] command, IReadOnlyDictionary<string, string> environment)
+{
+    var dir = Path.Combine(work, name);
+    await AgentUnderTest.WriteConfigAsync(name, dir);
+    return await AgentUnderTest.StartAsync(name, command, dir, environment);
 }
 
 string Arg(string name, string fallback)

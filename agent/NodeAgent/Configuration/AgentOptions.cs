@@ -14,6 +14,8 @@ internal sealed class AgentOptions
 
     public ListenerOptions Listeners { get; set; } = new();
 
+    public ApiOptions Api { get; set; } = new();
+
     public StoreOptions Store { get; set; } = new();
 
     public HealthOptions Health { get; set; } = new();

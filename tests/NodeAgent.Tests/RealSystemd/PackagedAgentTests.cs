@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using NodeAgent.Tests.Infrastructure;
 
@@ -25,6 +26,36 @@ public sealed class PackagedAgentTests(PackagedAgentFixture fixture) : IClassFix
         var status = await fixture.AgentctlAsync("status");
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("service manager systemd", status.Out, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Agent_WithThePackagedGcSettings_Stages150MB_WithinItsMemoryMax()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pid = await WaitForAgentAsync();
+        var environment = await Container.PropertyAsync(PackagedAgentFixture.Unit, "Environment");
+        Assert.Contains("DOTNET_GCgen0size=", environment, StringComparison.Ordinal);
+        Assert.Contains("DOTNET_GCHeapHardLimit=", environment, StringComparison.Ordinal);
+        var cgroup = "/sys/fs/cgroup" + await Container.PropertyAsync(PackagedAgentFixture.Unit, "ControlGroup");
+        var memoryMax = long.Parse((await Container.MustAsync("cat", $"{cgroup}/memory.max")).Out.Trim(), CultureInfo.InvariantCulture);
+        Assert.Equal(160L * 1024 * 1024, memoryMax);
+        var restarts = await Container.PropertyAsync(PackagedAgentFixture.Unit, "NRestarts");
+        await Container.MustAsync("sh", "-c", "head -c 157286400 /dev/urandom > /var/tmp/footprint-blob");
+
+        var stage = await fixture.AgentctlAsync("stage", "/var/tmp/footprint-blob", "--name", "footprint-blob");
+
+        Assert.True(stage.ExitCode == 0, stage.ToString());
+        Assert.Equal(pid, await Container.PropertyAsync(PackagedAgentFixture.Unit, "MainPID"));
+        Assert.Equal(restarts, await Container.PropertyAsync(PackagedAgentFixture.Unit, "NRestarts"));
+        Assert.Equal("running", await Container.PropertyAsync(PackagedAgentFixture.Unit, "SubState"));
+        var events = (await Container.MustAsync("cat", $"{cgroup}/memory.events")).Out;
+        Assert.Contains("oom_kill 0", events, StringComparison.Ordinal);
+        // The process's own peak (anonymous and mapped file pages), not the cgroup's, which also counts the page cache
+        // of the 150 MB it wrote and is held under the limit by reclaim.
+        var status = (await Container.MustAsync("cat", $"/proc/{pid}/status")).Out;
+        var peakKib = long.Parse(status.Split('\n').Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        Assert.True(peakKib * 1024 < memoryMax / 2, $"peak RSS {peakKib} KiB while staging 150 MB; MemoryMax {memoryMax} bytes");
+        await Container.MustAsync("rm", "-f", "/var/tmp/footprint-blob");
     }
 
     [SkippableFact]

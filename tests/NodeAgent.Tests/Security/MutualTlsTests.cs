@@ -141,7 +141,7 @@ public sealed class MutualTlsTests
     [Fact]
     public async Task StreamingReflection_IsGatedLikeEveryOtherCall()
     {
-        await using var node = await TestNode.StartAsync(Tls());
+        await using var node = await TestNode.StartAsync(Tls() with { AgentYaml = "api:\n  reflection: true\n" });
         var outcomes = new List<StatusCode>();
         foreach (var role in new[] { "peer", "monitor" })
         {
