@@ -1,3 +1,4 @@
+using NodeAgent.Client.Concurrency;
 using k8s.Models;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -25,20 +26,17 @@ internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, RolloutJou
         var untolerating = new List<string>();
         var fixes = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var podCount = 0;
-        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (node, ct) =>
+        var checks = await FanOut.RunAsync(nodes, KubeCluster.MaxConcurrentCalls, (node, ct) => CheckNodeAsync(node, fixLabels, ct), cancellationToken);
+        foreach (var (node, found) in nodes.Zip(checks))
         {
-            var found = await CheckNodeAsync(node, fixLabels, ct);
-            lock (problems)
+            problems.AddRange(found.Problems);
+            untolerating.AddRange(found.Untolerating);
+            podCount += found.Pods;
+            if (found.Fixes.Count > 0)
             {
-                problems.AddRange(found.Problems);
-                untolerating.AddRange(found.Untolerating);
-                podCount += found.Pods;
-                if (found.Fixes.Count > 0)
-                {
-                    fixes[node.Name] = found.Fixes;
-                }
+                fixes[node.Name] = found.Fixes;
             }
-        });
+        }
 
         problems.Sort(StringComparer.Ordinal);
         untolerating.Sort(StringComparer.Ordinal);

@@ -47,7 +47,7 @@ internal sealed partial class RolloutEngine
         }
 
         progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
-        if (!await SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
+        if (!await _control.SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
         {
             return (RolloutStates.Aborted, "aborted by request during the canary soak");
         }

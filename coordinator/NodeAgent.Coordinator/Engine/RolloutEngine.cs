@@ -1,4 +1,4 @@
-using NodeAgent.Contracts.V1;
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
@@ -16,7 +16,7 @@ namespace NodeAgent.Coordinator.Engine;
 internal sealed partial class RolloutEngine(
     Plan plan,
     string planPath,
-    AgentCalls calls,
+    IAgentClient calls,
     RolloutJournal journal,
     RolloutProgress progress,
     IReadOnlyList<IRolloutHook> hooks,
@@ -24,7 +24,7 @@ internal sealed partial class RolloutEngine(
     ClaimOwner owner,
     ClusterAccess? cluster = null)
 {
-    private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
+    private readonly RolloutControl _control = new(plan.Rollout, journal, progress, time);
     private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time, owner, NewVerifier(plan, calls, journal, cluster));
     private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
@@ -300,7 +300,7 @@ internal sealed partial class RolloutEngine(
         var batches = BatchPlanner.WorkerBatches(plan, Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n))));
         for (var i = 0; i < batches.Count; i++)
         {
-            if (i > 0 && !await SoakAsync(plan.Policy.SoakBetweenBatches, cancellationToken))
+            if (i > 0 && !await _control.SoakAsync(plan.Policy.SoakBetweenBatches, cancellationToken))
             {
                 return (RolloutStates.Aborted, $"aborted by request before batch {i + 1} of {batches.Count}");
             }
@@ -325,80 +325,18 @@ internal sealed partial class RolloutEngine(
     /// <summary>Upgrades nodes with bounded concurrency; null when an abort was requested (nodes in flight finish first).</summary>
     private async Task<IReadOnlyList<NodeOutcome>?> UpgradeAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        var outcomes = new List<NodeOutcome>();
-        var aborted = false;
-        await Parallel.ForEachAsync(nodes, Parallelism(cancellationToken), async (node, ct) =>
+        var outcomes = await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, async (node, ct) =>
         {
-            if (!await MayStartAsync(ct))
+            if (!await _control.MayStartAsync(ct))
             {
-                aborted = true;
-                return;
+                return null;
             }
 
-            var outcome = await _claims!.EnsureAsync(node, ct) is { } refused
+            return await _claims!.EnsureAsync(node, ct) is { } refused
                 ? _upgrader.Refused(node, refused)
                 : await _upgrader.UpgradeAsync(node, ct);
-            lock (outcomes)
-            {
-                outcomes.Add(outcome);
-            }
-        });
-        return aborted ? null : outcomes;
-    }
-
-    /// <summary>Waits out a soak while watching for an abort; false when one was requested.</summary>
-    private async Task<bool> SoakAsync(TimeSpan soak, CancellationToken cancellationToken)
-    {
-        var until = time.GetUtcNow() + soak;
-        while (time.GetUtcNow() < until)
-        {
-            if (journal.Control(plan.Rollout) == "abort")
-            {
-                return false;
-            }
-
-            var left = until - time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            await Task.Delay(left < ControlPoll ? left : ControlPoll, time, cancellationToken);
-        }
-
-        return journal.Control(plan.Rollout) != "abort";
-    }
-
-    /// <summary>Waits while paused; false once an abort is requested.</summary>
-    private async Task<bool> MayStartAsync(CancellationToken cancellationToken)
-    {
-        var announced = false;
-        while (true)
-        {
-            switch (journal.Control(plan.Rollout))
-            {
-                case "abort":
-                    return false;
-                case "pause":
-                    if (!announced)
-                    {
-                        announced = true;
-                        journal.SetState(plan.Rollout, RolloutStates.Paused, "paused by request");
-                        progress.SetPaused(true);
-                    }
-
-                    await Task.Delay(ControlPoll, time, cancellationToken);
-                    break;
-                default:
-                    if (announced)
-                    {
-                        journal.SetState(plan.Rollout, RolloutStates.Running, "resumed by request");
-                        progress.SetPaused(false);
-                    }
-
-                    return true;
-            }
-        }
+        }, cancellationToken);
+        return outcomes.Any(o => o is null) ? null : outcomes.OfType<NodeOutcome>().ToList();
     }
 
     private List<PlanNode> Pending(IEnumerable<PlanNode> nodes)
@@ -407,16 +345,13 @@ internal sealed partial class RolloutEngine(
         return nodes.Where(n => !done.Contains(n.Name)).ToList();
     }
 
-    private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken };
-
     private void Phase(string phase)
     {
         journal.SetPhase(plan.Rollout, phase);
         progress.SetPhase(phase);
     }
 
-    private static Verifier NewVerifier(Plan plan, AgentCalls calls, RolloutJournal journal, ClusterAccess? cluster) =>
+    private static Verifier NewVerifier(Plan plan, IAgentClient calls, RolloutJournal journal, ClusterAccess? cluster) =>
         new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
 
     private RolloutResult Result() =>
