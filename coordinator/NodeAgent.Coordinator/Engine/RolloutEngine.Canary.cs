@@ -11,7 +11,7 @@ internal sealed partial class RolloutEngine
     private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
     {
         Phase(Phases.Canary);
-        if (journal.Events(plan.Rollout).Any(e => e.EndsWith(CanaryGatePassed, StringComparison.Ordinal)))
+        if (journal.CanaryGatePassed(plan.Rollout))
         {
             progress.Say("canary gate passed in an earlier run; not soaking again");
             return null;
@@ -66,6 +66,7 @@ internal sealed partial class RolloutEngine
             return (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", gateFailures)}");
         }
 
+        journal.PassCanaryGate(plan.Rollout);
         journal.AddEvent(plan.Rollout, CanaryGatePassed);
         return null;
     }

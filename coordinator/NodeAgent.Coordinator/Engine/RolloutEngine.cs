@@ -122,6 +122,7 @@ internal sealed partial class RolloutEngine(
             return false;
         }
 
+        journal.StartRun(plan.Rollout);
         journal.SetState(plan.Rollout, RolloutStates.Running, "resumed");
         journal.AddEvent(plan.Rollout, $"resumed from state {existing.State}, phase {existing.Phase}");
         progress.Say($"resuming rollout {plan.Rollout} (was {existing.State} in phase {existing.Phase})");

@@ -32,7 +32,7 @@ internal sealed class FakeNode(string name, IReadOnlyList<string> components, st
     /// <summary>Artifacts are staged on the node (preflight refuses a node without them).</summary>
     public bool Staged { get; set; } = true;
 
-    public TimeSpan ApplyLatency { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ApplyLatency { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Operation ids the agent still runs and never finishes (the reconcile finds them).</summary>
     public List<string> StuckOperations { get; } = [];
