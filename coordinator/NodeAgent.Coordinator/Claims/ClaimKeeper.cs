@@ -2,9 +2,9 @@ using Google.Protobuf.WellKnownTypes;
 using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Claims;
 
@@ -15,7 +15,7 @@ namespace NodeAgent.Coordinator.Claims;
 /// released when the rollout ends. A node that does not answer is claimed when its turn comes (it fails then, as it
 /// would have); a node whose claim is lost while running is no longer held, and nothing is undone there.
 /// </summary>
-internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owner, RolloutJournal journal, RolloutProgress progress, TimeProvider time) : IAsyncDisposable
+internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owner, RolloutJournal journal, IRolloutObserver progress, TimeProvider time) : IAsyncDisposable
 {
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private CancellationTokenSource? _renewal;

@@ -4,7 +4,6 @@ using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -14,7 +13,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// twice. What each backup holds (the version, the operation that names the backup set) is a fact of the node in the
 /// journal, so the report shows it.
 /// </summary>
-internal sealed class BackupPhase(Plan plan, IAgentClient calls, RolloutJournal journal, RolloutProgress progress, ClaimOwner owner)
+internal sealed class BackupPhase(Plan plan, IAgentClient calls, RolloutJournal journal, IRolloutObserver progress, ClaimOwner owner)
 {
     public const string FactPrefix = "backup ";
 

@@ -4,7 +4,6 @@ using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -18,7 +17,7 @@ internal sealed partial class RolloutEngine(
     string planPath,
     IAgentClient calls,
     RolloutJournal journal,
-    RolloutProgress progress,
+    IRolloutObserver progress,
     IReadOnlyList<IRolloutHook> hooks,
     TimeProvider time,
     ClaimOwner owner,
