@@ -48,7 +48,7 @@ public sealed class EngineBudgetTests
     public async Task RunAsync_CanaryGateFailsAfterSoak_CanaryRolledBackNoOtherNode()
     {
         using var h = new EngineHarness(1, 3);
-        h.Agents["cp-1"].UnhealthyFrom = h.Time.GetUtcNow() + TimeSpan.FromMinutes(2);
+        h.Agents["cp-1"].HealthyProbesAfterApply = 1;
 
         var result = await h.RunAsync();
 

@@ -41,7 +41,8 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
     public Task<CallResult<GetInfoResponse>> InfoAsync(PlanNode node, bool probe, CancellationToken cancellationToken) =>
         Answer(node, "info", "", "", fake =>
         {
-            var healthy = fake.UnhealthyFrom is not { } from || time.GetUtcNow() < from;
+            var degraded = fake.HealthyProbesAfterApply is { } probes && probe && fake.ProbesSinceApply++ >= probes;
+            var healthy = !degraded && (fake.UnhealthyFrom is not { } from || time.GetUtcNow() < from);
             var info = new GetInfoResponse { NodeName = node.Name, Store = new StoreStatus { FreeBytes = long.MaxValue } };
             info.Components.AddRange(fake.Components.Select(c => new ComponentStatus
             {
@@ -112,6 +113,8 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
         {
             fake.Versions[request.Component] = request.TargetVersion;
         }
+
+        fake.ProbesSinceApply = 0;
 
         var op = Finished(request.OperationId, request.Component, failed ? OperationState.RolledBack : OperationState.Succeeded, failed ? "health check failed; rolled back" : "applied");
         op.FromVersion = from;

@@ -26,6 +26,12 @@ internal sealed class FakeNode(string name, IReadOnlyList<string> components, st
     /// <summary>Components report unhealthy from this fake instant on (a canary that degrades during its soak).</summary>
     public DateTimeOffset? UnhealthyFrom { get; set; }
 
+    /// <summary>After its last apply, the node answers this many health probes healthy, then unhealthy (it degrades during a soak).</summary>
+    public int? HealthyProbesAfterApply { get; set; }
+
+    /// <summary>Health probes answered since the node's last apply.</summary>
+    public int ProbesSinceApply { get; set; }
+
     /// <summary>A component busy with another operation (preflight refuses it).</summary>
     public string BusyOperationId { get; set; } = "";
 
