@@ -13,24 +13,18 @@ internal sealed record ApplyTimes(IReadOnlyList<double> ApplyMs, IReadOnlyList<d
 {
     public static async Task<ApplyTimes> ReadAsync(Plan plan, AgentClientPool pool, SimTimings timings)
     {
-        var apply = new List<double>();
-        var service = new List<double>();
-        var overhead = new List<double>();
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = 100 }, async (node, ct) =>
+        var perNode = await NodeAgent.Client.Concurrency.FanOut.RunAsync(plan.Inventory, 100, async (node, ct) =>
         {
             var result = await pool.For(node).ListOperationsAsync(new ListOperationsRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1), cancellationToken: ct);
-            foreach (var op in result.Operations.Where(o => o.Kind == OperationKind.Apply && o.State == OperationState.Succeeded && o.Changed))
-            {
-                var ms = (op.FinishedAt.ToDateTimeOffset() - op.CreatedAt.ToDateTimeOffset()).TotalMilliseconds;
-                var drawn = timings.RestartToHealthy(node.Name, op.Component, 1).TotalMilliseconds;
-                lock (apply)
-                {
-                    apply.Add(ms);
-                    service.Add(drawn);
-                    overhead.Add(ms - drawn);
-                }
-            }
-        });
+            return result.Operations
+                .Where(o => o.Kind == OperationKind.Apply && o.State == OperationState.Succeeded && o.Changed)
+                .Select(op => (Ms: (op.FinishedAt.ToDateTimeOffset() - op.CreatedAt.ToDateTimeOffset()).TotalMilliseconds, Drawn: timings.RestartToHealthy(node.Name, op.Component, 1).TotalMilliseconds))
+                .ToList();
+        }, CancellationToken.None);
+        var all = perNode.SelectMany(n => n).ToList();
+        var apply = all.Select(a => a.Ms).ToList();
+        var service = all.Select(a => a.Drawn).ToList();
+        var overhead = all.Select(a => a.Ms - a.Drawn).ToList();
         return new ApplyTimes(apply, service, overhead);
     }
 

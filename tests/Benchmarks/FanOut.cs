@@ -11,7 +11,7 @@ internal static class FanOut
     {
         var before = SettledRssKb();
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var cold = await SweepAsync(plan, calls, concurrency);
         var coldCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
@@ -25,17 +25,11 @@ internal static class FanOut
         return new FanOutResult(cold, coldCpu, warm.Order().ElementAt(1), perAgent);
     }
 
-    private static async Task<double> SweepAsync(Plan plan, AgentCalls calls, int concurrency)
+    private static async Task<double> SweepAsync(Plan plan, GrpcAgentClient calls, int concurrency)
     {
         var watch = Stopwatch.StartNew();
-        var failed = 0;
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (node, ct) =>
-        {
-            if (!(await calls.InfoAsync(node, probe: false, ct)).Ok)
-            {
-                Interlocked.Increment(ref failed);
-            }
-        });
+        var answers = await NodeAgent.Client.Concurrency.FanOut.RunAsync(plan.Inventory, concurrency, (node, ct) => calls.InfoAsync(node, probe: false, ct), CancellationToken.None);
+        var failed = answers.Count(a => !a.Ok);
         return failed == 0 ? watch.Elapsed.TotalMilliseconds : throw new InvalidOperationException($"{failed} node(s) did not answer GetInfo");
     }
 

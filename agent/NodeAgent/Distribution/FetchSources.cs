@@ -55,7 +55,7 @@ internal sealed class FetchSources(AgentOptions options, PeerChannels peers, IHt
             throw AgentException.Invalid($"sources[{index}].peer_name", "must be a DNS name (the node name the peer's certificate names)");
         }
 
-        var serverName = source.PeerName.Length > 0 ? source.PeerName : Contracts.Text.AgentAddress.Parse(source.Peer).Host!;
+        var serverName = source.PeerName.Length > 0 ? source.PeerName : NodeAgent.Client.Transport.AgentAddress.Parse(source.Peer).Host!;
         var wait = (int)Math.Min(BlobServer.MaxWaitSeconds, Math.Ceiling(options.Distribution.SourceIdleSeconds));
         return new PeerSource(peers.For(source.Peer, serverName), source.Peer, digest, wait);
     }

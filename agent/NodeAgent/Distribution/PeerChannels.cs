@@ -1,6 +1,7 @@
 using Grpc.Net.Client;
 using NodeAgent.Configuration;
 using NodeAgent.Contracts.Security;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.Text;
 using NodeAgent.Operations;
 

@@ -23,11 +23,11 @@ internal static class StageCommand
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             if (distribute.Read(parse) is { } pull)
             {
-                var stager = new PullStager(plan, pool, new AgentCalls(pool, plan.Policy, TimeProvider.System), pull, TimeProvider.System);
+                var stager = new PullStager(plan, pool, new GrpcAgentClient(pool, plan.Policy, TimeProvider.System), pull, TimeProvider.System);
                 return await DistributeOptions.RunAsync(stager, parse.InvocationConfiguration.Output, options.Machine(parse) ? outcomes => ResultWriter.Write(parse.InvocationConfiguration.Output, options.Format(parse), JsonSerializer.SerializeToNode(outcomes.ToList(), StagingJsonContext.Default.ListStagingOutcome)) : null, cancellationToken);
             }
 
-            var distributor = new ArtifactDistributor(plan, new AgentCalls(pool, plan.Policy, TimeProvider.System));
+            var distributor = new ArtifactDistributor(plan, new GrpcAgentClient(pool, plan.Policy, TimeProvider.System));
             if (!options.Machine(parse))
             {
                 return await RunAsync(distributor, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
@@ -80,7 +81,7 @@ internal static class DemoCommand
         var error = parse.InvocationConfiguration.Error;
         var plan = PlanLoader.Load(planPath);
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         await error.WriteLineAsync("demo: staging the artifacts on every node (before the window)");
         if (await StageCommand.RunAsync(new ArtifactDistributor(plan, calls), error, error, cancellationToken) != ExitCodes.Ok)
         {
@@ -161,15 +162,10 @@ internal static class DemoCommand
 
     private static async Task<JsonDocument> WaitForManifestAsync(Process fleet, string path, CancellationToken cancellationToken)
     {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(5);
-        while (!File.Exists(path))
+        var up = await Poll.UntilAsync(() => File.Exists(path) || fleet.HasExited, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(5), TimeProvider.System, cancellationToken);
+        if (!up || !File.Exists(path))
         {
-            if (fleet.HasExited || TimeProvider.System.GetUtcNow() > deadline)
-            {
-                throw new CoordinatorException($"the fleet did not come up (exit code {(fleet.HasExited ? fleet.ExitCode : -1)})");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, cancellationToken);
+            throw new CoordinatorException($"the fleet did not come up (exit code {(fleet.HasExited ? fleet.ExitCode : -1)})");
         }
 
         return JsonDocument.Parse(await File.ReadAllTextAsync(path, cancellationToken));

@@ -9,7 +9,7 @@ namespace NodeAgent.Coordinator.Distribution;
 /// source (the origin or a peer, see <see cref="DistributionScheduler"/>) and the agents pull. Nodes that already
 /// hold a blob are sources from the start, so running it again resumes.
 /// </summary>
-internal sealed class PullStager(Plan plan, AgentClientPool pool, AgentCalls calls, PullOptions options, TimeProvider time)
+internal sealed class PullStager(Plan plan, AgentClientPool pool, IAgentClient calls, PullOptions options, TimeProvider time)
 {
     public async Task<(IReadOnlyList<StagingOutcome> Outcomes, IReadOnlyList<PullSummary> Summaries)> StageAllAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ internal sealed class PullStager(Plan plan, AgentClientPool pool, AgentCalls cal
             var nodes = plan.Inventory.Where(n => held.ContainsKey(n.Name) && needs[n.Name].Contains(artifact)).ToList();
             var holders = nodes.Where(n => held[n.Name].Contains(artifact.Sha256)).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
             ChunkDigests chunks;
-            await using (var content = await AgentCalls.OpenSourceAsync(artifact, cancellationToken))
+            await using (var content = await ArtifactSource.OpenAsync(artifact, cancellationToken))
             {
                 chunks = await ChunkDigests.ComputeAsync(content, artifact.Size, artifact.Sha256, cancellationToken);
             }

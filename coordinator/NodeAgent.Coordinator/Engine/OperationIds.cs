@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using NodeAgent.Client.Shapes;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -10,12 +11,10 @@ namespace NodeAgent.Coordinator.Engine;
 /// </summary>
 internal static class OperationIds
 {
-    private const int MaxLength = 128;
-
     public static string For(string rollout, string node, string component, string action, int attempt)
     {
         var id = $"{rollout}:{node}:{component}:{action}:{attempt}";
-        if (id.Length <= MaxLength)
+        if (id.Length <= AgentLimits.MaxIdLength)
         {
             return id;
         }

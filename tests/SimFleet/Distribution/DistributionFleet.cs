@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent;
+using NodeAgent.Client.Transport;
 using NodeAgent.Configuration;
 using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
