@@ -14,7 +14,7 @@ namespace NodeAgent.Coordinator.Claims;
 /// released when the rollout ends. A node that does not answer is claimed when its turn comes (it fails then, as it
 /// would have); a node whose claim is lost while running is no longer held, and nothing is undone there.
 /// </summary>
-internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner, RolloutJournal journal, RolloutProgress progress, TimeProvider time) : IAsyncDisposable
+internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner, IRolloutJournal journal, RolloutProgress progress, TimeProvider time) : IAsyncDisposable
 {
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private CancellationTokenSource? _renewal;

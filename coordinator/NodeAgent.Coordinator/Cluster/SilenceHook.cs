@@ -17,7 +17,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private const string IdFact = "_silence-id";
     private readonly Plan _plan;
     private readonly AlertSilences _api;
-    private readonly RolloutJournal _journal;
+    private readonly IRolloutJournal _journal;
     private readonly RolloutProgress _progress;
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
@@ -25,7 +25,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private Task? _keeping;
     private bool _ended;
 
-    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, RolloutJournal journal, RolloutProgress progress, TimeProvider time)
+    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, IRolloutJournal journal, RolloutProgress progress, TimeProvider time)
     {
         _plan = plan;
         _journal = journal;

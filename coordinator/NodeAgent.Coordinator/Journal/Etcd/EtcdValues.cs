@@ -1,0 +1,7 @@
+namespace NodeAgent.Coordinator.Journal.Etcd;
+
+/// <summary>A node's value in etcd: its record and its place in the plan's order (keys sort by name, the report by plan).</summary>
+internal sealed record EtcdNodeValue(int Order, NodeRecord Node);
+
+/// <summary>The leader key's value: who leads, since when, on which lease.</summary>
+internal sealed record LeaderValue(string Holder, long Lease, int TtlSeconds, DateTimeOffset Since);
