@@ -62,7 +62,9 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
             }
         }
 
-        journal.AddEvent(owner.RolloutId, $"claims: {acquired.Count} of {plan.Inventory.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}");
+        var claimed = $"claims: {acquired.Count} of {plan.Inventory.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}";
+        journal.AddEvent(owner.RolloutId, claimed);
+        progress.Say(claimed);
         _renewal = new CancellationTokenSource();
         _renewing = RenewAsync(_renewal.Token);
         return null;

@@ -52,7 +52,7 @@ internal sealed class Group(FleetFixture fleet, string journal, string plan) : I
         try
         {
             await Eventually.TrueAsync(
-                () => Task.FromResult(_live.Any(p => p != leader && !p.HasExited && p.Output.Contains("claims:", StringComparison.Ordinal) && p.Output.Contains(Leading, StringComparison.Ordinal))),
+                () => Task.FromResult(_live.Any(p => p != leader && !p.HasExited && p.Output.Contains("node(s) claimed with fencing number", StringComparison.Ordinal) && p.Output.Contains(Leading, StringComparison.Ordinal))),
                 Patience,
                 "a standby to take over from the frozen leader and claim the nodes");
         }

@@ -104,7 +104,7 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
             group.Add();
             group.Add();
             var first = (await group.LeaderAsync())!;
-            await Eventually.TrueAsync(() => Task.FromResult(first.Output.Contains("claims:", StringComparison.Ordinal) || first.Output.Contains("node-", StringComparison.Ordinal)), TakeoverTimeout, "the leader to start on the nodes");
+            await Eventually.TrueAsync(() => Task.FromResult(first.Output.Contains("node(s) claimed with fencing number", StringComparison.Ordinal)), TakeoverTimeout, "the leader to start on the nodes");
 
             var exit = await group.FreezeUntilReplacedAsync(first);
 
