@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using NodeAgent.Client.Transport;
 using NodeAgent.CommandLine;
-using NodeAgent.Contracts.Security;
-using NodeAgent.Contracts.Text;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Core;
+using NodeAgent.Client.Transport;
 using NodeAgent.CommandLine;
-using NodeAgent.Contracts.Text;
 
 namespace AgentCtl;
 

@@ -1,4 +1,4 @@
-using Grpc.Core;
+using NodeAgent.Client.Operations;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl;
@@ -16,8 +16,11 @@ internal static class OperationFollower
         var op = accepted;
         if (wait && op.State == OperationState.Running)
         {
-            await WatchAsync(context, op.OperationId, cancellationToken);
-            op = (await context.Client.GetOperationAsync(new GetOperationRequest { OperationId = op.OperationId }, cancellationToken: cancellationToken)).Operation;
+            var options = new FollowOptions(FinishBy: null, CallTimeout: null, ReconnectFor)
+            {
+                OnReconnect = why => context.Err.WriteLine($"  (lost the agent: {why}; reconnecting)"),
+            };
+            op = await OperationFollow.FollowAsync(context.Client, accepted, options, e => context.Err.WriteLine(OperationPrinter.Event(e)), TimeProvider.System, cancellationToken);
             op.Existing = accepted.Existing;
         }
         else if (!context.Machine)
@@ -46,29 +49,4 @@ internal static class OperationFollower
         OperationState.RollbackFailed => ExitCodes.RollbackFailed,
         _ => ExitCodes.OperationFailed,
     };
-
-    public static async Task WatchAsync(CliContext context, string operationId, CancellationToken cancellationToken)
-    {
-        var seen = 0L;
-        var giveUpAt = TimeProvider.System.GetUtcNow() + ReconnectFor;
-        while (true)
-        {
-            try
-            {
-                using var call = context.Client.WatchOperation(new WatchOperationRequest { OperationId = operationId, FromSequence = seen }, cancellationToken: cancellationToken);
-                await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
-                {
-                    seen = e.Sequence;
-                    await context.Err.WriteLineAsync(OperationPrinter.Event(e));
-                }
-
-                return;
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && TimeProvider.System.GetUtcNow() < giveUpAt)
-            {
-                await context.Err.WriteLineAsync($"  (lost the agent: {ex.Status.Detail}; reconnecting)");
-                await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, cancellationToken);
-            }
-        }
-    }
 }

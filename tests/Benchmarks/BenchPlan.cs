@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using NodeAgent.Contracts.Security;
+using NodeAgent.Client.Transport;
 using SimFleet;
 
 namespace Benchmarks;

@@ -11,7 +11,7 @@ internal static class FanOut
     {
         var before = SettledRssKb();
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var cold = await SweepAsync(plan, calls, concurrency);
         var coldCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
@@ -25,7 +25,7 @@ internal static class FanOut
         return new FanOutResult(cold, coldCpu, warm.Order().ElementAt(1), perAgent);
     }
 
-    private static async Task<double> SweepAsync(Plan plan, AgentCalls calls, int concurrency)
+    private static async Task<double> SweepAsync(Plan plan, IAgentClient calls, int concurrency)
     {
         var watch = Stopwatch.StartNew();
         var failed = 0;

@@ -35,7 +35,7 @@ try
     await File.WriteAllTextAsync(planPath, Plan(fleet.Manifest, concurrency));
     var plan = PlanLoader.Load(planPath);
     using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-    var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+    var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
 
     var baselines = new List<double>();
     for (var i = 0; i < 5; i++)

@@ -142,7 +142,7 @@ internal static class RolloutBenchmark
     private static async Task StageAsync(Plan plan)
     {
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var staged = await new ArtifactDistributor(plan, new AgentCalls(pool, plan.Policy, TimeProvider.System)).StageAllAsync(_ => { }, CancellationToken.None);
+        var staged = await new ArtifactDistributor(plan, new GrpcAgentClient(pool, plan.Policy, TimeProvider.System)).StageAllAsync(_ => { }, CancellationToken.None);
         if (staged.FirstOrDefault(s => !s.Ok) is { } failed)
         {
             throw new InvalidOperationException($"staging failed: {failed}");
@@ -161,7 +161,7 @@ internal static class RolloutBenchmark
             }
         };
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
         var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner);
         // The peak resident set is the rollout's own (Linux resets VmHWM on "5" to clear_refs).

@@ -1,5 +1,5 @@
 using AgentCtl.Certs;
-using NodeAgent.Contracts.Security;
+using NodeAgent.Client.Transport;
 
 namespace SimFleet;
 

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
+using NodeAgent.Client.Shapes;
 using NodeAgent.CommandLine;
 using NodeAgent.Contracts.V1;
 
 namespace AgentCtl.Commands;
 
 /// <summary><c>agentctl apply COMPONENT --file ROLE=SHA256|ROLE=PATH ... --version V [--marker]</c></summary>
-internal static partial class ApplyCommand
+internal static class ApplyCommand
 {
     public static Command Build(ConnectionOptions connection)
     {
@@ -74,7 +74,7 @@ internal static partial class ApplyCommand
             throw new CliFailure($"--file {spec}: expected ROLE=SHA256 or ROLE=PATH", ExitCodes.Usage, "for example --file binary=./kubelet or --file binary=<64 hex digits of a staged blob>");
         }
 
-        if (Digest().IsMatch(parts[1]))
+        if (AgentShapes.IsDigest(parts[1]))
         {
             return new TargetFile { Role = parts[0], Sha256 = parts[1] };
         }
@@ -83,7 +83,4 @@ internal static partial class ApplyCommand
         await context.Err.WriteLineAsync($"  staged {parts[1]} as {staged.Sha256}{(staged.AlreadyPresent ? " (already present)" : "")}");
         return new TargetFile { Role = parts[0], Sha256 = staged.Sha256 };
     }
-
-    [GeneratedRegex("^[0-9a-f]{64}\\z")]
-    private static partial Regex Digest();
 }

@@ -2,8 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
-using NodeAgent.Contracts.Security;
-using NodeAgent.Contracts.Text;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
 

@@ -1,9 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Claims;
 
@@ -14,7 +15,7 @@ namespace NodeAgent.Coordinator.Claims;
 /// released when the rollout ends. A node that does not answer is claimed when its turn comes (it fails then, as it
 /// would have); a node whose claim is lost while running is no longer held, and nothing is undone there.
 /// </summary>
-internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner, IRolloutJournal journal, RolloutProgress progress, TimeProvider time) : IAsyncDisposable
+internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owner, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time) : IAsyncDisposable
 {
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private CancellationTokenSource? _renewal;
@@ -111,7 +112,8 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
     }
 
     private Task<CallResult<AcquireClaimResponse>> AcquireAsync(PlanNode node, CancellationToken cancellationToken) =>
-        calls.ClaimAsync(node, async (client, deadline) => await client.AcquireClaimAsync(
+        calls.AcquireClaimAsync(
+            node,
             new AcquireClaimRequest
             {
                 RolloutId = owner.RolloutId,
@@ -120,20 +122,16 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
                 Fencing = owner.Fencing,
                 Ttl = Duration.FromTimeSpan(plan.Policy.ClaimTtlOrDefault),
             },
-            deadline: deadline,
-            cancellationToken: cancellationToken));
+            cancellationToken);
 
     private async Task ReleaseAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
+        // A claim that cannot be released runs out by itself within its lifetime.
+        await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, (node, ct) => calls.ReleaseClaimAsync(node, new ReleaseClaimRequest { Claim = owner.Ref() }, ct), cancellationToken);
+        lock (_held)
         {
-            // A claim that cannot be released runs out by itself within its lifetime.
-            await calls.ClaimAsync(node, async (client, deadline) => await client.ReleaseClaimAsync(new ReleaseClaimRequest { Claim = owner.Ref() }, deadline: deadline, cancellationToken: ct));
-            lock (_held)
-            {
-                _held.Remove(node.Name);
-            }
-        });
+            _held.ExceptWith(nodes.Select(n => n.Name));
+        }
     }
 
     private async Task RenewAsync(CancellationToken stop)
@@ -151,20 +149,18 @@ internal sealed class ClaimKeeper(Plan plan, AgentCalls calls, ClaimOwner owner,
             }
 
             var held = Held;
-            await Parallel.ForEachAsync(plan.Inventory.Where(n => held.Contains(n.Name)), new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency }, async (node, _) =>
+            var nodes = plan.Inventory.Where(n => held.Contains(n.Name)).ToList();
+            var renewed = await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, (node, _) => AcquireAsync(node, CancellationToken.None), CancellationToken.None);
+            foreach (var (node, lost) in nodes.Zip(renewed).Where(r => !r.Second.Ok && r.Second.Refused))
             {
-                var renewed = await AcquireAsync(node, CancellationToken.None);
-                if (!renewed.Ok && renewed.Refused)
+                lock (_held)
                 {
-                    lock (_held)
-                    {
-                        _held.Remove(node.Name);
-                    }
-
-                    journal.AddEvent(owner.RolloutId, $"claims: LOST the claim of {node.Name}: {renewed.Error}");
-                    progress.Say($"claims: lost the claim of {node.Name}: {renewed.Error}");
+                    _held.Remove(node.Name);
                 }
-            });
+
+                journal.AddEvent(owner.RolloutId, $"claims: LOST the claim of {node.Name}: {lost.Error}");
+                progress.Say($"claims: lost the claim of {node.Name}: {lost.Error}");
+            }
         }
     }
 

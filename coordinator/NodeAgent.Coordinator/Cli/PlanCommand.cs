@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NodeAgent.Client.Concurrency;
 using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Plans;
@@ -31,18 +32,9 @@ internal static class PlanCommand
             }
 
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-            var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
-            var changes = new List<PlannedChange>();
-            var unreachable = 0;
-            await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-            {
-                var found = await DescribeAsync(plan, calls, node, options.Format(parse) == OutputFormat.Wide, ct);
-                lock (changes)
-                {
-                    changes.AddRange(found);
-                    unreachable += found.Count(c => c.Change == "unreachable");
-                }
-            });
+            var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
+            var changes = (await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, (node, ct) => DescribeAsync(plan, calls, node, options.Format(parse) == OutputFormat.Wide, ct), cancellationToken)).SelectMany(c => c).ToList();
+            var unreachable = changes.Count(c => c.Change == "unreachable");
             var ordered = changes.OrderBy(c => c.Node, StringComparer.Ordinal).ThenBy(c => c.Component, StringComparer.Ordinal).ToList();
             var output = parse.InvocationConfiguration.Output;
             if (options.Machine(parse))
@@ -64,7 +56,7 @@ internal static class PlanCommand
         return command;
     }
 
-    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, AgentCalls calls, PlanNode node, bool wide, CancellationToken cancellationToken)
+    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, GrpcAgentClient calls, PlanNode node, bool wide, CancellationToken cancellationToken)
     {
         var info = await calls.InfoAsync(node, probe: false, cancellationToken);
         if (!info.Ok)

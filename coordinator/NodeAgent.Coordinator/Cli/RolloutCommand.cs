@@ -51,7 +51,7 @@ internal static class RolloutCommand
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
-            var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System, plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
+            var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System, plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
             KubeCluster? connected;
             try
             {

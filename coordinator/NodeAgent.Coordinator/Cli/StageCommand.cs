@@ -18,7 +18,7 @@ internal static class StageCommand
         {
             var plan = CliOptions.LoadPlan(parse, planArgument);
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-            var distributor = new ArtifactDistributor(plan, new AgentCalls(pool, plan.Policy, TimeProvider.System));
+            var distributor = new ArtifactDistributor(plan, new GrpcAgentClient(pool, plan.Policy, TimeProvider.System));
             if (!options.Machine(parse))
             {
                 return await RunAsync(distributor, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);

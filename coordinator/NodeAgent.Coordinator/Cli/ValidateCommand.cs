@@ -29,7 +29,7 @@ internal static class ValidateCommand
             if (!parse.GetValue(offline))
             {
                 using var pool = new AgentClientPool(retries: 0, loaded.Tls);
-                var calls = new AgentCalls(pool, loaded.Policy with { CallTimeout = AgentTimeout }, TimeProvider.System);
+                var calls = new GrpcAgentClient(pool, loaded.Policy with { CallTimeout = AgentTimeout }, TimeProvider.System);
                 var catalogs = await new CatalogCheck(loaded, calls).RunAsync(cancellationToken);
                 problems.AddRange(catalogs.Problems);
                 unreachable.AddRange(catalogs.Unreachable);

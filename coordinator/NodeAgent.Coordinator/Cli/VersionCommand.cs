@@ -21,7 +21,7 @@ internal static class VersionCommand
             {
                 var plan = CliOptions.LoadPlan(parse.GetValue(planOption)!);
                 using var pool = new Agents.AgentClientPool(plan.Policy.Retries, plan.Tls);
-                var calls = new Agents.AgentCalls(pool, plan.Policy, TimeProvider.System);
+                var calls = new Agents.GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
                 foreach (var node in plan.Inventory)
                 {
                     var info = await calls.InfoAsync(node, probe: false, cancellationToken);

@@ -5,7 +5,6 @@ using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Cluster;
 
@@ -19,7 +18,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// Operation ids carry the run number and the step, so a resumed rollout stops them again and an undo is never
 /// answered with an earlier failed start.
 /// </summary>
-internal sealed class ControllersHook(Plan plan, AgentCalls calls, IRolloutJournal journal, RolloutProgress progress, ClaimOwner owner) : IRolloutHook
+internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner) : IRolloutHook
 {
     public const string FactStopped = "controllers-stopped";
     public const string FactStarted = "controllers-started";
@@ -106,13 +105,9 @@ internal sealed class ControllersHook(Plan plan, AgentCalls calls, IRolloutJourn
             foreach (var component in plan.Cluster.Controllers.Where(c => info.Value!.Components.Any(s => s.Name == c)))
             {
                 var id = OperationIds.For(plan.Rollout, node.Name, component, action, run);
-                var result = await calls.RunAsync(
-                    node,
-                    async (client, deadline) => start
-                        ? (await client.StartComponentAsync(new StartComponentRequest { OperationId = id, Component = component, Claim = owner.Ref(), HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, deadline: deadline, cancellationToken: cancellationToken)).Operation
-                        : (await client.StopComponentAsync(new StopComponentRequest { OperationId = id, Component = component, Claim = owner.Ref() }, deadline: deadline, cancellationToken: cancellationToken)).Operation,
-                    _ => { },
-                    cancellationToken);
+                var result = start
+                    ? await calls.StartAsync(node, new StartComponentRequest { OperationId = id, Component = component, Claim = owner.Ref(), HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, cancellationToken)
+                    : await calls.StopAsync(node, new StopComponentRequest { OperationId = id, Component = component, Claim = owner.Ref() }, cancellationToken);
                 if (!result.Ok || result.Value!.State != OperationState.Succeeded)
                 {
                     problems.Add($"{node.Name}: {action} {component}: {result.Error ?? result.Value!.Message}");

@@ -14,6 +14,9 @@ namespace NodeAgent.Coordinator.Cluster;
 /// </summary>
 internal sealed class KubeCluster(IKubernetes client) : IDisposable
 {
+    /// <summary>How many nodes' pods are read or patched at once: the API server is shared with the whole cluster.</summary>
+    public const int MaxConcurrentCalls = 8;
+
     private const int PageSize = 500;
 
     public static KubeCluster Connect(KubernetesAccess access)

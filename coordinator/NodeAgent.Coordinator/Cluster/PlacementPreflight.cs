@@ -1,7 +1,8 @@
+using NodeAgent.Client.Concurrency;
+using NodeAgent.Coordinator.Engine;
 using k8s.Models;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Cluster;
 
@@ -10,7 +11,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// restarted kubelet (MatchNodeSelector), and pods without the default NoExecute tolerations are counted. With
 /// fixLabels, labels that pods select on and their node lacks are added, and only when nothing else is wrong.
 /// </summary>
-internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, IRolloutJournal journal, RolloutProgress progress)
+internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, IRolloutJournal journal, IRolloutObserver progress)
 {
     public const string FactPreflight = "preflight";
     public const string FactTolerations = "pods-without-tolerations";
@@ -25,20 +26,17 @@ internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, IRolloutJo
         var untolerating = new List<string>();
         var fixes = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var podCount = 0;
-        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (node, ct) =>
+        var checks = await FanOut.RunAsync(nodes, KubeCluster.MaxConcurrentCalls, (node, ct) => CheckNodeAsync(node, fixLabels, ct), cancellationToken);
+        foreach (var (node, found) in nodes.Zip(checks))
         {
-            var found = await CheckNodeAsync(node, fixLabels, ct);
-            lock (problems)
+            problems.AddRange(found.Problems);
+            untolerating.AddRange(found.Untolerating);
+            podCount += found.Pods;
+            if (found.Fixes.Count > 0)
             {
-                problems.AddRange(found.Problems);
-                untolerating.AddRange(found.Untolerating);
-                podCount += found.Pods;
-                if (found.Fixes.Count > 0)
-                {
-                    fixes[node.Name] = found.Fixes;
-                }
+                fixes[node.Name] = found.Fixes;
             }
-        });
+        }
 
         problems.Sort(StringComparer.Ordinal);
         untolerating.Sort(StringComparer.Ordinal);

@@ -1,7 +1,6 @@
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Cluster;
 
@@ -18,14 +17,14 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private readonly Plan _plan;
     private readonly AlertSilences _api;
     private readonly IRolloutJournal _journal;
-    private readonly RolloutProgress _progress;
+    private readonly IRolloutObserver _progress;
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
     private CancellationTokenSource? _keeper;
     private Task? _keeping;
     private bool _ended;
 
-    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, IRolloutJournal journal, RolloutProgress progress, TimeProvider time)
+    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time)
     {
         _plan = plan;
         _journal = journal;

@@ -1,6 +1,7 @@
+using NodeAgent.Client.Concurrency;
+using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Cluster;
 
@@ -10,7 +11,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// DefaultTolerationSeconds admission plugin adds them, as the source account did. Reports how many were labeled
 /// and how many now carry the tolerations. Labeling an already labeled pod again changes nothing.
 /// </summary>
-internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, IRolloutJournal journal, RolloutProgress progress)
+internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, IRolloutJournal journal, IRolloutObserver progress)
 {
     public const string FactLabeled = "pods-labeled";
 
@@ -18,29 +19,9 @@ internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, IRo
     {
         var label = plan.Cluster.PodLabel;
         var value = LabelValue(plan.Rollout);
-        var labeled = new List<string>();
-        var stillMissing = new List<string>();
-        await Parallel.ForEachAsync(upgradedNodes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            foreach (var pod in (await kube.PodsOnAsync(node, ct)).Where(p => PodPlacement.IsLive(p) && !PodPlacement.HasDefaultTolerations(p)))
-            {
-                var after = await kube.LabelPodAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, label, value, ct);
-                if (after is null)
-                {
-                    continue;
-                }
-
-                lock (labeled)
-                {
-                    labeled.Add(PodPlacement.Name(pod));
-                    if (!PodPlacement.HasDefaultTolerations(after))
-                    {
-                        stillMissing.Add(PodPlacement.Name(pod));
-                    }
-                }
-            }
-        });
-
+        var perNode = await FanOut.RunAsync(upgradedNodes, KubeCluster.MaxConcurrentCalls, (node, ct) => LabelNodeAsync(node, label, value, ct), cancellationToken);
+        var labeled = perNode.SelectMany(n => n.Labeled).ToList();
+        var stillMissing = perNode.SelectMany(n => n.StillMissing).ToList();
         labeled.Sort(StringComparer.Ordinal);
         stillMissing.Sort(StringComparer.Ordinal);
         var summary = $"labeled {labeled.Count} pod(s) on {upgradedNodes.Count} node(s) with {label}={value}; {labeled.Count - stillMissing.Count} of them now carry the not-ready and unreachable NoExecute tolerations"
@@ -48,6 +29,28 @@ internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, IRo
         journal.SetFact(plan.Rollout, "", FactLabeled, summary);
         journal.AddEvent(plan.Rollout, $"label-pods: {summary}");
         progress.Say($"label-pods: {summary}");
+    }
+
+    private async Task<(List<string> Labeled, List<string> StillMissing)> LabelNodeAsync(string node, string label, string value, CancellationToken cancellationToken)
+    {
+        var labeled = new List<string>();
+        var stillMissing = new List<string>();
+        foreach (var pod in (await kube.PodsOnAsync(node, cancellationToken)).Where(p => PodPlacement.IsLive(p) && !PodPlacement.HasDefaultTolerations(p)))
+        {
+            var after = await kube.LabelPodAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, label, value, cancellationToken);
+            if (after is null)
+            {
+                continue;
+            }
+
+            labeled.Add(PodPlacement.Name(pod));
+            if (!PodPlacement.HasDefaultTolerations(after))
+            {
+                stillMissing.Add(PodPlacement.Name(pod));
+            }
+        }
+
+        return (labeled, stillMissing);
     }
 
     /// <summary>

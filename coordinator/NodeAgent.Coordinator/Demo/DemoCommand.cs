@@ -80,7 +80,7 @@ internal static class DemoCommand
         var error = parse.InvocationConfiguration.Error;
         var plan = PlanLoader.Load(planPath);
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new AgentCalls(pool, plan.Policy, TimeProvider.System);
+        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         await error.WriteLineAsync("demo: staging the artifacts on every node (before the window)");
         if (await StageCommand.RunAsync(new ArtifactDistributor(plan, calls), error, error, cancellationToken) != ExitCodes.Ok)
         {

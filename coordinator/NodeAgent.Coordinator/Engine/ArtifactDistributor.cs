@@ -1,3 +1,4 @@
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Plans;
 
@@ -11,23 +12,23 @@ internal sealed record StagingOutcome(string Node, bool Ok, long BytesSent, stri
 /// Pre-distributes a plan's artifacts before the window: each node gets the blobs its role needs, bounded
 /// concurrency, and a node that already has a blob is sent nothing for it, so running it again resumes.
 /// </summary>
-internal sealed class ArtifactDistributor(Plan plan, AgentCalls calls)
+internal sealed class ArtifactDistributor(Plan plan, IAgentClient calls)
 {
     public IReadOnlyList<PlanArtifact> MissingSources() => plan.Artifacts.Where(a => !a.FromUrl && !File.Exists(a.Source)).ToList();
 
     public async Task<IReadOnlyList<StagingOutcome>> StageAllAsync(Action<StagingOutcome> report, CancellationToken cancellationToken)
     {
-        var outcomes = new List<StagingOutcome>();
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
+        var reporting = new Lock();
+        return await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, async (node, ct) =>
         {
             var outcome = await StageNodeAsync(node, ct);
-            lock (outcomes)
+            lock (reporting)
             {
-                outcomes.Add(outcome);
                 report(outcome);
             }
-        });
-        return outcomes;
+
+            return outcome;
+        }, cancellationToken);
     }
 
     private async Task<StagingOutcome> StageNodeAsync(PlanNode node, CancellationToken cancellationToken)

@@ -1,9 +1,9 @@
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -13,23 +13,15 @@ namespace NodeAgent.Coordinator.Engine;
 /// twice. What each backup holds (the version, the operation that names the backup set) is a fact of the node in the
 /// journal, so the report shows it.
 /// </summary>
-internal sealed class BackupPhase(Plan plan, AgentCalls calls, IRolloutJournal journal, RolloutProgress progress, ClaimOwner owner)
+internal sealed class BackupPhase(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner)
 {
     public const string FactPrefix = "backup ";
 
     /// <summary>Backs up the given nodes; returns the failures (empty: all done).</summary>
     public async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        var failures = new List<string>();
         var run = journal.Runs(plan.Rollout);
-        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            var found = await BackUpNodeAsync(node, run, ct);
-            lock (failures)
-            {
-                failures.AddRange(found);
-            }
-        });
+        var failures = (await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, (node, ct) => BackUpNodeAsync(node, run, ct), cancellationToken)).SelectMany(f => f).ToList();
         progress.Say($"backup: {nodes.Count} node(s), {failures.Count} failure(s)");
         return failures;
     }
@@ -60,7 +52,7 @@ internal sealed class BackupPhase(Plan plan, AgentCalls calls, IRolloutJournal j
             }
 
             var request = new BackupRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component.Name, "backup", run), Component = component.Name, Claim = owner.Ref() };
-            var result = await calls.RunAsync(node, async (client, deadline) => (await client.BackupAsync(request, deadline: deadline, cancellationToken: cancellationToken)).Operation, _ => { }, cancellationToken);
+            var result = await calls.BackupAsync(node, request, cancellationToken);
             if (!result.Ok || result.Value!.State != OperationState.Succeeded)
             {
                 failures.Add(result.Error ?? $"{node.Name}: backup of {component.Name}: {result.Value!.Message}");

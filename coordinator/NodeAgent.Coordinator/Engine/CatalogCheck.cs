@@ -1,3 +1,4 @@
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Plans;
@@ -5,28 +6,14 @@ using NodeAgent.Coordinator.Plans;
 namespace NodeAgent.Coordinator.Engine;
 
 /// <summary>What the plan's components need from each node's agent: the component in its catalog. Problems name the plan's line and key.</summary>
-internal sealed class CatalogCheck(Plan plan, AgentCalls calls)
+internal sealed class CatalogCheck(Plan plan, IAgentClient calls)
 {
     /// <summary>Asks every agent that answers; returns the components their catalogs lack, and the nodes that did not answer.</summary>
     public async Task<(IReadOnlyList<string> Problems, IReadOnlyList<string> Unreachable)> RunAsync(CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        var unreachable = new List<string>();
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            var info = await calls.InfoAsync(node, probe: false, ct);
-            lock (problems)
-            {
-                if (info.Ok)
-                {
-                    problems.AddRange(Missing(plan, node, info.Value!));
-                }
-                else
-                {
-                    unreachable.Add(info.Error!);
-                }
-            }
-        });
+        var infos = await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, (node, ct) => calls.InfoAsync(node, probe: false, ct), cancellationToken);
+        var problems = plan.Inventory.Zip(infos).Where(i => i.Second.Ok).SelectMany(i => Missing(plan, i.First, i.Second.Value!));
+        var unreachable = infos.Where(i => !i.Ok).Select(i => i.Error!);
         return (problems.Order(StringComparer.Ordinal).ToList(), unreachable.Order(StringComparer.Ordinal).ToList());
     }
 

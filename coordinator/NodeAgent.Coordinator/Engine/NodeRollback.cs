@@ -14,7 +14,7 @@ internal sealed record RollbackOutcome(bool AllRolledBack, bool AnyChanged, stri
 /// changed is rolled back through the agent, last first. Which ones changed is read from the agent's record of those
 /// applies, so it works the same in the run that applied them and in a later run (a canary gate after a restart).
 /// </summary>
-internal sealed class NodeRollback(Plan plan, AgentCalls calls, ClaimOwner owner)
+internal sealed class NodeRollback(Plan plan, IAgentClient calls, ClaimOwner owner)
 {
     public async Task<RollbackOutcome> RunAsync(PlanNode node, int attempt, CancellationToken cancellationToken)
     {
@@ -37,11 +37,7 @@ internal sealed class NodeRollback(Plan plan, AgentCalls calls, ClaimOwner owner
                 HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
                 Claim = owner.Ref(),
             };
-            var result = await calls.RunAsync(
-                node,
-                async (client, deadline) => (await client.RollbackAsync(request, deadline: deadline, cancellationToken: cancellationToken)).Operation,
-                _ => { },
-                cancellationToken);
+            var result = await calls.RollbackAsync(node, request, cancellationToken);
             var ok = result.Ok && result.Value!.State == OperationState.Succeeded;
             all &= ok;
             notes.Add(ok ? $"{component.Name} rolled back" : $"{component.Name} ROLLBACK FAILED: {result.Error ?? result.Value!.Message}");

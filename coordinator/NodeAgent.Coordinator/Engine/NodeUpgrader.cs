@@ -6,7 +6,6 @@ using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -15,7 +14,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// component back by itself when it does not become healthy). When a component fails and the policy says so,
 /// the components already upgraded on that node are rolled back too, so the node ends wholly on one version.
 /// </summary>
-internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, IRolloutJournal journal, RolloutProgress progress, TimeProvider time, ClaimOwner owner, Verifier verifier)
+internal sealed class NodeUpgrader(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time, ClaimOwner owner, Verifier verifier)
 {
     private readonly NodeRollback _rollback = new(plan, calls, owner);
 
@@ -33,11 +32,7 @@ internal sealed class NodeUpgrader(Plan plan, AgentCalls calls, IRolloutJournal 
         var unknown = false;
         foreach (var component in plan.ComponentsOf(node))
         {
-            var result = await calls.RunAsync(
-                node,
-                async (client, deadline) => (await client.ApplyAsync(ApplyRequest(node, component, attempt), deadline: deadline, cancellationToken: cancellationToken)).Operation,
-                e => progress.Step(node.Name, component.Name, e.Step, e.Message),
-                cancellationToken);
+            var result = await calls.ApplyAsync(node, ApplyRequest(node, component, attempt), e => progress.Step(node.Name, component.Name, e.Step, e.Message), cancellationToken);
             if (!result.Ok && result.Refused)
             {
                 failure = $"{component.Name}: refused: {result.Error}";

@@ -1,3 +1,4 @@
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Journal;
@@ -10,28 +11,17 @@ namespace NodeAgent.Coordinator.Engine;
 /// component in its catalog and healthy, every artifact staged, and no kubelet that would end up newer than the
 /// API server. Returns the problems found; none means go.
 /// </summary>
-internal sealed class Preflight(Plan plan, AgentCalls calls)
+internal sealed class Preflight(Plan plan, IAgentClient calls)
 {
     private const string ApiServer = "kube-apiserver";
     private const string Kubelet = "kubelet";
 
     public async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<NodeRecord> journaled, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        var infos = new Dictionary<string, GetInfoResponse>(StringComparer.Ordinal);
         var touched = journaled.Where(j => j.State is NodeStates.InFlight or NodeStates.Succeeded).Select(j => j.Node).ToHashSet(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            var found = await CheckNodeAsync(node, touched.Contains(node.Name), ct);
-            lock (problems)
-            {
-                problems.AddRange(found.Problems);
-                if (found.Info is not null)
-                {
-                    infos[node.Name] = found.Info;
-                }
-            }
-        });
+        var checks = await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, (node, ct) => CheckNodeAsync(node, touched.Contains(node.Name), ct), cancellationToken);
+        var problems = checks.SelectMany(c => c.Problems).ToList();
+        var infos = plan.Inventory.Zip(checks).Where(c => c.Second.Info is not null).ToDictionary(c => c.First.Name, c => c.Second.Info!, StringComparer.Ordinal);
 
         problems.AddRange(CheckSkew(infos, journaled, touched));
         return problems.Order(StringComparer.Ordinal).ToList();

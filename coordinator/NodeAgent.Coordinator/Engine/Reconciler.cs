@@ -1,8 +1,8 @@
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -14,7 +14,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// noted and left to the phases (it fails when its turn comes, as it would have); an operation that does not end while
 /// followed means the node is still busy with this rollout, and nothing may be started.
 /// </summary>
-internal sealed class Reconciler(Plan plan, AgentCalls calls, IRolloutJournal journal, RolloutProgress progress)
+internal sealed class Reconciler(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress)
 {
     /// <summary>
     /// Follows the rollout's running operations; returns the ones still running when the follow gave up, and the
@@ -22,19 +22,10 @@ internal sealed class Reconciler(Plan plan, AgentCalls calls, IRolloutJournal jo
     /// </summary>
     public async Task<(IReadOnlyList<string> StillRunning, IReadOnlyList<string> Unreachable)> RunAsync(CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        var unreachable = new List<string>();
-        var followed = 0;
-        await Parallel.ForEachAsync(plan.Inventory, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            var (count, problem, answered) = await ReconcileAsync(node, ct);
-            lock (problems)
-            {
-                followed += count;
-                problems.AddRange(problem is null ? [] : [problem]);
-                unreachable.AddRange(answered ? [] : [node.Name]);
-            }
-        });
+        var found = await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, ReconcileAsync, cancellationToken);
+        var followed = found.Sum(f => f.Followed);
+        var problems = found.Select(f => f.Problem).OfType<string>().ToList();
+        var unreachable = plan.Inventory.Zip(found).Where(f => !f.Second.Answered).Select(f => f.First.Name).ToList();
         if (followed > 0 || problems.Count > 0)
         {
             progress.Say($"reconcile: followed {followed} running operation(s) of this rollout; {problems.Count} still running");

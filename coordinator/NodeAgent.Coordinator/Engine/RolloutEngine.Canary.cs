@@ -1,3 +1,4 @@
+using NodeAgent.Coordinator.Engine.Procedure;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
 
@@ -8,10 +9,10 @@ internal sealed partial class RolloutEngine
 {
     private const string CanaryGatePassed = "canary gate passed";
 
-    private async Task<(string, string)?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
+    private async Task<PhaseOutcome?> CanaryAsync(IReadOnlyList<PlanNode> canaries, CancellationToken cancellationToken)
     {
         Phase(Phases.Canary);
-        if (journal.Events(plan.Rollout).Any(e => e.EndsWith(CanaryGatePassed, StringComparison.Ordinal)))
+        if (journal.CanaryGatePassed(plan.Rollout))
         {
             progress.Say("canary gate passed in an earlier run; not soaking again");
             return null;
@@ -25,7 +26,7 @@ internal sealed partial class RolloutEngine
             var done = await UpgradeAsync(group, cancellationToken);
             if (done is null)
             {
-                return (RolloutStates.Aborted, "aborted by request during the canary");
+                return PhaseOutcome.Aborted("aborted by request during the canary");
             }
 
             outcomes.AddRange(done);
@@ -34,7 +35,7 @@ internal sealed partial class RolloutEngine
                 break;
             }
 
-            if (group.Any(n => n.Role == Roles.ControlPlane) && await AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
+            if (group.Any(n => n.Role == Roles.ControlPlane) && await _hooks.AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
             {
                 return hookFailed;
             }
@@ -43,13 +44,13 @@ internal sealed partial class RolloutEngine
         var failed = outcomes.Where(o => !o.Ok).ToList();
         if (failed.Count > 0)
         {
-            return (RolloutStates.Failed, $"canary failed; no other node was touched: {string.Join("; ", failed.Select(f => $"{f.Node}: {f.Reason}"))}");
+            return PhaseOutcome.Failed($"canary failed; no other node was touched: {string.Join("; ", failed.Select(f => $"{f.Node}: {f.Reason}"))}");
         }
 
         progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
-        if (!await SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
+        if (!await _control.SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
         {
-            return (RolloutStates.Aborted, "aborted by request during the canary soak");
+            return PhaseOutcome.Aborted("aborted by request during the canary soak");
         }
 
         var gate = await _verifier.VerifyAsync(canaries, cancellationToken);
@@ -63,9 +64,10 @@ internal sealed partial class RolloutEngine
                 gateFailures.Add(await FailCanaryAsync(canaries.First(n => n.Name == verification.Node), verification.Detail, cancellationToken));
             }
 
-            return (RolloutStates.Failed, $"canary gate failed after the soak; no other node was touched: {string.Join("; ", gateFailures)}");
+            return PhaseOutcome.Failed($"canary gate failed after the soak; no other node was touched: {string.Join("; ", gateFailures)}");
         }
 
+        journal.PassCanaryGate(plan.Rollout);
         journal.AddEvent(plan.Rollout, CanaryGatePassed);
         return null;
     }

@@ -1,10 +1,10 @@
-using NodeAgent.Contracts.V1;
+using NodeAgent.Client.Concurrency;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
+using NodeAgent.Coordinator.Engine.Procedure;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
-using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Engine;
 
@@ -16,15 +16,16 @@ namespace NodeAgent.Coordinator.Engine;
 internal sealed partial class RolloutEngine(
     Plan plan,
     string planPath,
-    AgentCalls calls,
+    IAgentClient calls,
     IRolloutJournal journal,
-    RolloutProgress progress,
+    IRolloutObserver progress,
     IReadOnlyList<IRolloutHook> hooks,
     TimeProvider time,
     ClaimOwner owner,
     ClusterAccess? cluster = null)
 {
-    private static readonly TimeSpan ControlPoll = TimeSpan.FromMilliseconds(500);
+    private readonly RolloutControl _control = new(plan.Rollout, journal, progress, time);
+    private readonly HookSteps _hooks = new(hooks, progress);
     private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time, owner, NewVerifier(plan, calls, journal, cluster));
     private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
@@ -57,11 +58,11 @@ internal sealed partial class RolloutEngine(
             return Result();
         }
 
-        (string State, string Message) outcome;
+        PhaseOutcome outcome;
         try
         {
             var refused = await TakeOverAsync(claims, cancellationToken);
-            outcome = refused is null ? await RunPhasesAsync(cancellationToken) : (RolloutStates.Failed, refused);
+            outcome = refused is null ? await RunPhasesAsync(cancellationToken) : PhaseOutcome.Failed(refused);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -75,11 +76,11 @@ internal sealed partial class RolloutEngine(
         }
         catch (CoordinatorException ex)
         {
-            outcome = (RolloutStates.Failed, $"{ex.Message}; run rollout again to resume");
+            outcome = PhaseOutcome.Failed($"{ex.Message}; run rollout again to resume");
         }
         catch (Exception ex)
         {
-            outcome = (RolloutStates.Failed, $"the coordinator stopped on an unexpected error ({ex.GetType().Name}: {ex.Message}); run rollout again to resume");
+            outcome = PhaseOutcome.Failed($"the coordinator stopped on an unexpected error ({ex.GetType().Name}: {ex.Message}); run rollout again to resume");
         }
 
         if (outcome.State != RolloutStates.Succeeded && claims.Held.Count > 0)
@@ -127,26 +128,27 @@ internal sealed partial class RolloutEngine(
             return false;
         }
 
+        journal.StartRun(plan.Rollout);
         journal.SetState(plan.Rollout, RolloutStates.Running, "resumed");
         journal.AddEvent(plan.Rollout, $"resumed from state {existing.State}, phase {existing.Phase}");
         progress.Say($"resuming rollout {plan.Rollout} (was {existing.State} in phase {existing.Phase})");
         return true;
     }
 
-    private async Task<(string State, string Message)> RunPhasesAsync(CancellationToken cancellationToken)
+    private async Task<PhaseOutcome> RunPhasesAsync(CancellationToken cancellationToken)
     {
         progress.Preload(journal.Nodes(plan.Rollout).Count(n => NodeStates.IsDone(n.State)));
         if (plan.Runs(Phases.Preflight) && await PreflightAsync(cancellationToken) is { } preflight)
         {
-            return (RolloutStates.Failed, preflight);
+            return PhaseOutcome.Failed(preflight);
         }
 
         if (plan.Runs(Phases.Backup) && await BackupAsync(cancellationToken) is { } backup)
         {
-            return (RolloutStates.Failed, backup);
+            return PhaseOutcome.Failed(backup);
         }
 
-        if (Pending(plan.Inventory).Count > 0 && await HooksAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
+        if (Pending(plan.Inventory).Count > 0 && await _hooks.RunAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
         {
             return before;
         }
@@ -158,14 +160,24 @@ internal sealed partial class RolloutEngine(
         }
 
         var budget = new FailureBudget(plan.Policy.FailuresPerBatch, plan.Policy.FailuresTotal, plan.Inventory.Count);
-        if (plan.Runs(Phases.ControlPlane) && await ControlPlaneAsync(canaries, budget, cancellationToken) is { } controlPlane)
+        if (plan.Runs(Phases.ControlPlane))
         {
-            return controlPlane;
+            Phase(Phases.ControlPlane);
+            var pending = Pending(plan.Inventory.Where(n => n.Role == Roles.ControlPlane && !canaries.Contains(n)));
+            if (await new ControlPlanePhase(plan, UpgradeAsync, _hooks.AfterControlPlaneNodeAsync).RunAsync(pending, budget, cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
-        if (plan.Runs(Phases.Workers) && await WorkersAsync(canaries, budget, cancellationToken) is { } workers)
+        if (plan.Runs(Phases.Workers))
         {
-            return workers;
+            Phase(Phases.Workers);
+            var pending = Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n)));
+            if (await new WorkersPhase(plan, journal, progress, _control, UpgradeAsync).RunAsync(pending, budget, cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
         if (plan.Runs(Phases.LabelPods) && cluster is not null)
@@ -175,7 +187,7 @@ internal sealed partial class RolloutEngine(
             await new TolerationRefresh(plan, cluster.Kube, journal, progress).RunAsync(upgraded, cancellationToken);
         }
 
-        if (await HooksAsync(Enumerable.Reverse(hooks).ToList(), "after the nodes", h => h.AfterNodesAsync(cancellationToken)) is { } after)
+        if (await _hooks.RunAsync(Enumerable.Reverse(hooks).ToList(), "after the nodes", h => h.AfterNodesAsync(cancellationToken)) is { } after)
         {
             return after;
         }
@@ -183,17 +195,11 @@ internal sealed partial class RolloutEngine(
         if (plan.Runs(Phases.Verify))
         {
             Phase(Phases.Verify);
-            _verification = [.. await _verifier.VerifyAsync(plan.Inventory, cancellationToken)];
-            var bad = _verification.Where(v => !v.Ok).ToList();
-            foreach (var node in bad.Where(b => journal.Nodes(plan.Rollout).Any(n => n.Node == b.Node && NodeStates.IsDone(n.State))))
+            var verified = await new VerifyPhase(plan, journal, _verifier).RunAsync(cancellationToken);
+            _verification = [.. verified.Verification];
+            if (verified.Stop is { } stop)
             {
-                // Found after the window (controllers running again): reported, not rolled back by the coordinator.
-                journal.MarkNode(plan.Rollout, node.Node, NodeStates.Failed, $"final verification failed: {node.Detail}; not rolled back (found after the window; roll it back with agentctl, or run rollout again to retry it)");
-            }
-
-            if (bad.Count > 0)
-            {
-                return (RolloutStates.Failed, $"verification failed on {bad.Count} node(s): {string.Join("; ", bad.Take(5).Select(b => $"{b.Node}: {b.Detail}"))}");
+                return stop;
             }
         }
 
@@ -202,34 +208,12 @@ internal sealed partial class RolloutEngine(
         var notTouched = nodes.Count(n => n.State == NodeStates.Pending);
         if (failed > 0)
         {
-            return (RolloutStates.Failed, $"{failed} node(s) failed within the failure budget; run rollout again to retry them");
+            return PhaseOutcome.Failed($"{failed} node(s) failed within the failure budget; run rollout again to retry them");
         }
 
         return notTouched == 0
-            ? (RolloutStates.Succeeded, $"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
-            : (RolloutStates.Failed, $"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
-    }
-
-    private Task<(string, string)?> AfterControlPlaneNodeAsync(CancellationToken cancellationToken) =>
-        HooksAsync(hooks, "after a control-plane node", h => h.AfterControlPlaneNodeAsync(cancellationToken));
-
-    /// <summary>Runs one step of every hook; a hook's <see cref="CoordinatorException"/> stops the rollout.</summary>
-    private async Task<(string, string)?> HooksAsync(IReadOnlyList<IRolloutHook> ordered, string when, Func<IRolloutHook, Task> step)
-    {
-        foreach (var hook in ordered)
-        {
-            progress.Say($"{hook.Name}: {when}");
-            try
-            {
-                await step(hook);
-            }
-            catch (CoordinatorException ex)
-            {
-                return (RolloutStates.Failed, $"{hook.Name} ({when}): {ex.Message}");
-            }
-        }
-
-        return null;
+            ? PhaseOutcome.Succeeded($"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
+            : PhaseOutcome.Failed($"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
     }
 
     private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
@@ -273,137 +257,21 @@ internal sealed partial class RolloutEngine(
         return null;
     }
 
-    private async Task<(string, string)?> ControlPlaneAsync(IReadOnlyList<PlanNode> canaries, FailureBudget budget, CancellationToken cancellationToken)
-    {
-        Phase(Phases.ControlPlane);
-        foreach (var node in Pending(plan.Inventory.Where(n => n.Role == Roles.ControlPlane && !canaries.Contains(n))))
-        {
-            var outcomes = await UpgradeAsync([node], cancellationToken);
-            if (outcomes is null)
-            {
-                return (RolloutStates.Aborted, "aborted by request in the control-plane phase");
-            }
-
-            budget.AfterBatch(1, outcomes.Count(o => !o.Ok));
-            if (outcomes.FirstOrDefault(o => !o.Ok) is { } failedNode)
-            {
-                return (RolloutStates.Failed, $"control-plane node {failedNode.Node} failed ({failedNode.Reason}); no worker is upgraded while the control plane is not at {plan.TargetVersion}");
-            }
-
-            if (await AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
-            {
-                return hookFailed;
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<(string, string)?> WorkersAsync(IReadOnlyList<PlanNode> canaries, FailureBudget budget, CancellationToken cancellationToken)
-    {
-        Phase(Phases.Workers);
-        var batches = BatchPlanner.WorkerBatches(plan, Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n))));
-        for (var i = 0; i < batches.Count; i++)
-        {
-            if (i > 0 && !await SoakAsync(plan.Policy.SoakBetweenBatches, cancellationToken))
-            {
-                return (RolloutStates.Aborted, $"aborted by request before batch {i + 1} of {batches.Count}");
-            }
-
-            progress.SetBatch(i + 1, batches.Count, batches[i].Count);
-            journal.AddEvent(plan.Rollout, $"batch {i + 1} of {batches.Count}: {string.Join(", ", batches[i].Select(n => n.Name))}");
-            var outcomes = await UpgradeAsync(batches[i], cancellationToken);
-            if (outcomes is null)
-            {
-                return (RolloutStates.Aborted, $"aborted by request in batch {i + 1} of {batches.Count}");
-            }
-
-            if (budget.AfterBatch(batches[i].Count, outcomes.Count(o => !o.Ok)) is { } breach)
-            {
-                return (RolloutStates.Failed, $"stopped after batch {i + 1} of {batches.Count}: {breach}");
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>Upgrades nodes with bounded concurrency; null when an abort was requested (nodes in flight finish first).</summary>
     private async Task<IReadOnlyList<NodeOutcome>?> UpgradeAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        var outcomes = new List<NodeOutcome>();
-        var aborted = false;
-        await Parallel.ForEachAsync(nodes, Parallelism(cancellationToken), async (node, ct) =>
+        var outcomes = await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, async (node, ct) =>
         {
-            if (!await MayStartAsync(ct))
+            if (!await _control.MayStartAsync(ct))
             {
-                aborted = true;
-                return;
+                return null;
             }
 
-            var outcome = await _claims!.EnsureAsync(node, ct) is { } refused
+            return await _claims!.EnsureAsync(node, ct) is { } refused
                 ? _upgrader.Refused(node, refused)
                 : await _upgrader.UpgradeAsync(node, ct);
-            lock (outcomes)
-            {
-                outcomes.Add(outcome);
-            }
-        });
-        return aborted ? null : outcomes;
-    }
-
-    /// <summary>Waits out a soak while watching for an abort; false when one was requested.</summary>
-    private async Task<bool> SoakAsync(TimeSpan soak, CancellationToken cancellationToken)
-    {
-        var until = time.GetUtcNow() + soak;
-        while (time.GetUtcNow() < until)
-        {
-            if (journal.Control(plan.Rollout) == "abort")
-            {
-                return false;
-            }
-
-            var left = until - time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            await Task.Delay(left < ControlPoll ? left : ControlPoll, time, cancellationToken);
-        }
-
-        return journal.Control(plan.Rollout) != "abort";
-    }
-
-    /// <summary>Waits while paused; false once an abort is requested.</summary>
-    private async Task<bool> MayStartAsync(CancellationToken cancellationToken)
-    {
-        var announced = false;
-        while (true)
-        {
-            switch (journal.Control(plan.Rollout))
-            {
-                case "abort":
-                    return false;
-                case "pause":
-                    if (!announced)
-                    {
-                        announced = true;
-                        journal.SetState(plan.Rollout, RolloutStates.Paused, "paused by request");
-                        progress.SetPaused(true);
-                    }
-
-                    await Task.Delay(ControlPoll, time, cancellationToken);
-                    break;
-                default:
-                    if (announced)
-                    {
-                        journal.SetState(plan.Rollout, RolloutStates.Running, "resumed by request");
-                        progress.SetPaused(false);
-                    }
-
-                    return true;
-            }
-        }
+        }, cancellationToken);
+        return outcomes.Any(o => o is null) ? null : outcomes.OfType<NodeOutcome>().ToList();
     }
 
     private List<PlanNode> Pending(IEnumerable<PlanNode> nodes)
@@ -412,16 +280,13 @@ internal sealed partial class RolloutEngine(
         return nodes.Where(n => !done.Contains(n.Name)).ToList();
     }
 
-    private ParallelOptions Parallelism(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken };
-
     private void Phase(string phase)
     {
         journal.SetPhase(plan.Rollout, phase);
         progress.SetPhase(phase);
     }
 
-    private static Verifier NewVerifier(Plan plan, AgentCalls calls, IRolloutJournal journal, ClusterAccess? cluster) =>
+    private static Verifier NewVerifier(Plan plan, IAgentClient calls, IRolloutJournal journal, ClusterAccess? cluster) =>
         new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
 
     private RolloutResult Result() =>

@@ -1,3 +1,4 @@
+using NodeAgent.Client.Concurrency;
 using k8s.Models;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Cluster;
@@ -16,21 +17,13 @@ internal sealed record NodeVerification(string Node, bool Ok, string Detail, boo
 /// Kubernetes access, the node Ready and its kubelet version at the target; containers restarted within the plan's
 /// gate and API server connections not grown beyond its factor.
 /// </summary>
-internal sealed class Verifier(Plan plan, AgentCalls calls, KubeCluster? kube, Func<string, NodeChecks?> checks)
+internal sealed class Verifier(Plan plan, IAgentClient calls, KubeCluster? kube, Func<string, NodeChecks?> checks)
 {
     private const string Kubelet = "kubelet";
 
     public async Task<IReadOnlyList<NodeVerification>> VerifyAsync(IEnumerable<PlanNode> nodes, CancellationToken cancellationToken)
     {
-        var results = new List<NodeVerification>();
-        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = plan.Policy.MaxConcurrency, CancellationToken = cancellationToken }, async (node, ct) =>
-        {
-            var result = await VerifyAsync(node, ct);
-            lock (results)
-            {
-                results.Add(result);
-            }
-        });
+        var results = await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, VerifyAsync, cancellationToken);
         return results.OrderBy(r => r.Node, StringComparer.Ordinal).ToList();
     }
 

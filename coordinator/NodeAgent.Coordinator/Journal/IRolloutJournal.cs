@@ -43,8 +43,16 @@ internal interface IRolloutJournal : IDisposable
     /// <summary>Keeps a node in flight with a note (its outcome is not known yet).</summary>
     void NoteNode(string rollout, string node, string reason);
 
-    /// <summary>How many times <c>rollout</c> has run for this rollout (1 the first time).</summary>
+    /// <summary>How many times <c>rollout</c> has run for this rollout (1 the first time); part of operation ids.</summary>
     int Runs(string rollout);
+
+    /// <summary>A stopped rollout runs again: its run number moves on by one.</summary>
+    void StartRun(string rollout);
+
+    /// <summary>The canary gate passed: a resumed rollout does not soak the canary again.</summary>
+    void PassCanaryGate(string rollout);
+
+    bool CanaryGatePassed(string rollout);
 
     void AddEvent(string rollout, string message);
 

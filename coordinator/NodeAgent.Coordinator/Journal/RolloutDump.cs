@@ -4,15 +4,15 @@ using System.Text.Json.Serialization;
 namespace NodeAgent.Coordinator.Journal;
 
 /// <summary>One rollout with everything its journal holds, as <c>journal export</c> writes it and <c>journal import</c> reads it.</summary>
-internal sealed record RolloutDump(int Format, RolloutRecord Rollout, IReadOnlyList<NodeRecord> Nodes, IReadOnlyList<DumpedEvent> Events, IReadOnlyList<JournalFact> Facts)
+internal sealed record RolloutDump(int Format, RolloutRecord Rollout, int Runs, bool CanaryGatePassed, IReadOnlyList<NodeRecord> Nodes, IReadOnlyList<DumpedEvent> Events, IReadOnlyList<JournalFact> Facts)
 {
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     /// <summary>Reads every part of <paramref name="rollout"/> from <paramref name="journal"/>; null when it has no such rollout.</summary>
     public static RolloutDump? From(IRolloutJournal journal, string rollout) =>
         journal.Find(rollout) is not { } record
             ? null
-            : new RolloutDump(CurrentFormat, record, journal.Nodes(rollout), [.. journal.Events(rollout).Select(DumpedEvent.Parse)], journal.Facts(rollout));
+            : new RolloutDump(CurrentFormat, record, journal.Runs(rollout), journal.CanaryGatePassed(rollout), journal.Nodes(rollout), [.. journal.Events(rollout).Select(DumpedEvent.Parse)], journal.Facts(rollout));
 }
 
 /// <summary>An event with its time apart from its text.</summary>
@@ -36,4 +36,5 @@ internal sealed record DumpedEvent(DateTimeOffset Time, string Message)
 [JsonSerializable(typeof(JournalFact))]
 [JsonSerializable(typeof(Etcd.EtcdNodeValue))]
 [JsonSerializable(typeof(Etcd.LeaderValue))]
+[JsonSerializable(typeof(Etcd.EtcdRolloutValue))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

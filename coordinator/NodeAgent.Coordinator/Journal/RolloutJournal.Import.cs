@@ -17,9 +17,10 @@ internal sealed partial class RolloutJournal
 
             using var transaction = _connection.BeginTransaction();
             Run(
-                "INSERT INTO rollouts VALUES($id,$d,$p,$t,$s,$ph,$c,$st,$up,$fin,$m)",
+                "INSERT INTO rollouts VALUES($id,$d,$p,$t,$s,$ph,$c,$st,$up,$fin,$m,$runs,$canary)",
                 ("$id", r.Id), ("$d", r.PlanDigest), ("$p", r.PlanPath), ("$t", r.TargetVersion), ("$s", r.State), ("$ph", r.Phase), ("$c", r.Control),
-                ("$st", Text(r.StartedAt)), ("$up", Text(r.UpdatedAt)), ("$fin", r.FinishedAt is { } f ? Text(f) : null), ("$m", r.Message));
+                ("$st", Text(r.StartedAt)), ("$up", Text(r.UpdatedAt)), ("$fin", r.FinishedAt is { } f ? Text(f) : null), ("$m", r.Message),
+                ("$runs", dump.Runs), ("$canary", dump.CanaryGatePassed ? Now() : null));
             foreach (var n in dump.Nodes)
             {
                 Run(

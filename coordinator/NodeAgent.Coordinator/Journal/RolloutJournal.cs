@@ -36,6 +36,7 @@ internal sealed partial class RolloutJournal : IRolloutJournal
               rollout TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, time TEXT NOT NULL,
               PRIMARY KEY(rollout, scope, key));
             """);
+        Migrate();
     }
 
     /// <summary>
@@ -91,7 +92,7 @@ internal sealed partial class RolloutJournal : IRolloutJournal
             using var transaction = _connection.BeginTransaction();
             var now = Now();
             Run(
-                "INSERT INTO rollouts VALUES($id,$d,$p,$t,$s,'',$c,$now,$now,NULL,'')",
+                "INSERT INTO rollouts VALUES($id,$d,$p,$t,$s,'',$c,$now,$now,NULL,'',1,NULL)",
                 ("$id", id), ("$d", digest), ("$p", planPath), ("$t", target), ("$s", RolloutStates.Running), ("$c", ""), ("$now", now));
             foreach (var (node, role) in nodes)
             {
@@ -145,10 +146,6 @@ internal sealed partial class RolloutJournal : IRolloutJournal
     /// <summary>Keeps a node in flight with a note (its outcome is not known yet).</summary>
     public void NoteNode(string rollout, string node, string reason) =>
         Execute("UPDATE nodes SET reason=$why WHERE rollout=$r AND node=$n", ("$why", reason), ("$r", rollout), ("$n", node));
-
-    /// <summary>How many times <c>rollout</c> has run for this rollout (1 the first time), counted from its journal.</summary>
-    public int Runs(string rollout) =>
-        Query("SELECT COUNT(*) FROM events WHERE rollout=$r AND (message LIKE 'started:%' OR message LIKE 'resumed %')", r => r.GetInt32(0), ("$r", rollout)).Single();
 
     public void AddEvent(string rollout, string message) => Execute("INSERT INTO events VALUES($r,$now,$m)", ("$r", rollout), ("$now", Now()), ("$m", message));
 

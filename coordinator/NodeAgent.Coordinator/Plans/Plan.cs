@@ -1,3 +1,4 @@
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.Security;
 
 namespace NodeAgent.Coordinator.Plans;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using NodeAgent.Contracts.Security;
-using NodeAgent.Contracts.Text;
+using NodeAgent.Client.Transport;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

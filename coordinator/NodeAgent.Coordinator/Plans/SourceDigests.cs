@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using NodeAgent.Client.Concurrency;
 
 namespace NodeAgent.Coordinator.Plans;
 
@@ -12,9 +13,8 @@ internal static class SourceDigests
     /// <summary>One line per artifact whose file does not hash to its declared sha256, naming the plan's line and key.</summary>
     public static async Task<IReadOnlyList<string>> CheckAsync(Plan plan, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
         var files = plan.Artifacts.Where(a => !a.FromUrl).ToList();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = cancellationToken }, async (artifact, ct) =>
+        var problems = await FanOut.RunAsync(files, Environment.ProcessorCount, async (artifact, ct) =>
         {
             string? problem;
             try
@@ -28,14 +28,8 @@ internal static class SourceDigests
                 problem = $"{artifact.Where}.source: {artifact.Source} cannot be read: {ex.Message}";
             }
 
-            if (problem is not null)
-            {
-                lock (problems)
-                {
-                    problems.Add(problem);
-                }
-            }
-        });
-        return problems.Order(StringComparer.Ordinal).ToList();
+            return problem;
+        }, cancellationToken);
+        return problems.OfType<string>().Order(StringComparer.Ordinal).ToList();
     }
 }

@@ -1,3 +1,4 @@
+using NodeAgent.Coordinator.Engine;
 using Prometheus;
 
 namespace NodeAgent.Coordinator.Progress;
@@ -6,7 +7,7 @@ namespace NodeAgent.Coordinator.Progress;
 /// What a rollout is doing right now: phase, batch, node counts, ETA. The engine reports into it; the live view,
 /// the plain log and the Prometheus metrics read from it.
 /// </summary>
-internal sealed class RolloutProgress
+internal sealed class RolloutProgress : IRolloutObserver
 {
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;

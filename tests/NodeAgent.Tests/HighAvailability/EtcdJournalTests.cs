@@ -160,6 +160,8 @@ public sealed class EtcdJournalTests : IAsyncLifetime
         Assert.True(journal.RequestControl("r1", "pause"));
         Assert.False(journal.RequestControl("nope", "pause"));
         journal.AddEvent("r1", "resumed from state paused, phase canary");
+        journal.StartRun("r1");
+        journal.PassCanaryGate("r1");
         journal.MarkNode("r1", "node-b", NodeStates.RolledBack, "the canary gate failed");
         journal.SetState("r1", RolloutStates.Failed, "the canary gate failed");
     }
@@ -170,7 +172,7 @@ public sealed class EtcdJournalTests : IAsyncLifetime
         var nodes = journal.Nodes("r1").Select(n => $"{n.Node} {n.Role} {n.State} {n.Attempt} {n.FromVersion}>{n.ToVersion} {n.Reason} {n.Restarts} {n.StartedAt is not null} {n.FinishedAt is not null}");
         var facts = journal.Facts("r1").Select(f => $"{f.Scope}/{f.Key}={f.Value}");
         var events = journal.Events("r1").Select(e => DumpedEvent.Parse(e).Message);
-        return string.Join('\n', [$"{r.Id} {r.State} {r.Phase} {r.Control} {r.Message} {r.FinishedAt is not null}", .. nodes, .. facts, .. events, journal.Fact("r1", "node-a", "containers") ?? "-", journal.Control("r1")]);
+        return string.Join('\n', [$"{r.Id} {r.State} {r.Phase} {r.Control} {r.Message} {r.FinishedAt is not null} runs {journal.Runs("r1")} canary {journal.CanaryGatePassed("r1")}", .. nodes, .. facts, .. events, journal.Fact("r1", "node-a", "containers") ?? "-", journal.Control("r1")]);
     }
 
     private EtcdKv Connect(Action<string>? say = null) => EtcdKv.Connect(_etcd.Location(), null, TimeProvider.System, patient: true, say ?? (_ => { }));

@@ -1,4 +1,5 @@
 using AgentCtl.Certs;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.Security;
 
 namespace NodeAgent.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
-using NodeAgent.Contracts.Security;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Tests.Infrastructure;
 

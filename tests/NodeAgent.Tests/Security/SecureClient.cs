@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using NodeAgent.Client.Transport;
 using NodeAgent.Contracts.Security;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Tests.Infrastructure;

@@ -163,7 +163,11 @@ internal sealed class EtcdLeadership : IAsyncDisposable
             {
                 await _kv.Client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = Lease }, response => remaining = response.TTL, call.Token);
             }
-            catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException && !stop.IsCancellationRequested)
+            catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException && stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException)
             {
                 if (!suspended && _time.GetUtcNow() - confirmed > _ttl)
                 {

@@ -17,7 +17,7 @@ internal sealed partial class EtcdRolloutJournal
     }
 
     /// <summary>Read, change, write back unless someone wrote in between (then again); false when there is no such rollout.</summary>
-    private bool UpdateRollout(string id, Func<RolloutRecord, RolloutRecord> change, bool guarded = true)
+    private bool UpdateRollout(string id, Func<EtcdRolloutValue, EtcdRolloutValue> change, bool guarded = true)
     {
         var key = RolloutKey(id);
         while (true)
@@ -27,11 +27,11 @@ internal sealed partial class EtcdRolloutJournal
                 return false;
             }
 
-            var next = change(Read(current.Value.Span, JournalJsonContext.Default.RolloutRecord));
+            var next = change(Read(current.Value.Span, JournalJsonContext.Default.EtcdRolloutValue));
             var request = new TxnRequest
             {
                 Compare = { EtcdKv.ModifiedAt(key, current.ModRevision) },
-                Success = { EtcdKv.Put(key, Bytes(next, JournalJsonContext.Default.RolloutRecord)) },
+                Success = { EtcdKv.Put(key, Bytes(next, JournalJsonContext.Default.EtcdRolloutValue)) },
             };
             if (Commit(request, guarded))
             {

@@ -25,12 +25,12 @@ internal sealed partial class EtcdRolloutJournal(EtcdKv kv, TimeProvider time, E
 
     public EtcdLeadership? Leadership => leadership;
 
-    public RolloutRecord? Find(string id) => kv.Get(RolloutKey(id)) is { } kvp ? Read(kvp.Value.Span, JournalJsonContext.Default.RolloutRecord) : null;
+    public RolloutRecord? Find(string id) => Value(id)?.Rollout;
 
     public IReadOnlyList<RolloutRecord> All() =>
         [.. kv.Range(kv.Key("rollouts") + "/")
             .Where(k => k.Key.ToStringUtf8().Count(c => c == '/') == kv.Key("rollouts").Count(c => c == '/') + 1)
-            .Select(k => Read(k.Value.Span, JournalJsonContext.Default.RolloutRecord))
+            .Select(k => Read(k.Value.Span, JournalJsonContext.Default.EtcdRolloutValue).Rollout)
             .OrderByDescending(r => r.StartedAt)];
 
     public IReadOnlyList<NodeRecord> Nodes(string rollout) =>
@@ -49,22 +49,33 @@ internal sealed partial class EtcdRolloutJournal(EtcdKv kv, TimeProvider time, E
             Write([.. chunk.Select(n => EtcdKv.Put(NodeKey(id, n.Node), Bytes(n.Value, JournalJsonContext.Default.EtcdNodeValue)))]);
         }
 
-        var record = new RolloutRecord(id, digest, planPath, target, RolloutStates.Running, "", "", now, now, null, "");
-        Write([EtcdKv.Put(RolloutKey(id), Bytes(record, JournalJsonContext.Default.RolloutRecord))], [EtcdKv.CreatedAt(RolloutKey(id), 0)], $"rollout {id} exists already in {Location}");
+        var record = new EtcdRolloutValue(new RolloutRecord(id, digest, planPath, target, RolloutStates.Running, "", "", now, now, null, ""), 1, null);
+        Write([EtcdKv.Put(RolloutKey(id), Bytes(record, JournalJsonContext.Default.EtcdRolloutValue))], [EtcdKv.CreatedAt(RolloutKey(id), 0)], $"rollout {id} exists already in {Location}");
     }
 
-    public void SetState(string id, string state, string message) => UpdateRollout(id, r => r with
+    public void SetState(string id, string state, string message) => UpdateRollout(id, v => v with
     {
-        State = state,
-        Message = Bound(message),
-        UpdatedAt = time.GetUtcNow(),
-        FinishedAt = RolloutStates.IsFinished(state) ? time.GetUtcNow() : null,
+        Rollout = v.Rollout with
+        {
+            State = state,
+            Message = Bound(message),
+            UpdatedAt = time.GetUtcNow(),
+            FinishedAt = RolloutStates.IsFinished(state) ? time.GetUtcNow() : null,
+        },
     });
 
-    public void SetPhase(string id, string phase) => UpdateRollout(id, r => r with { Phase = phase, UpdatedAt = time.GetUtcNow() });
+    public void SetPhase(string id, string phase) => UpdateRollout(id, v => v with { Rollout = v.Rollout with { Phase = phase, UpdatedAt = time.GetUtcNow() } });
 
     public bool RequestControl(string id, string control) =>
-        Find(id) is not null && UpdateRollout(id, r => r with { Control = control, UpdatedAt = time.GetUtcNow() }, guarded: false);
+        UpdateRollout(id, v => v with { Rollout = v.Rollout with { Control = control, UpdatedAt = time.GetUtcNow() } }, guarded: false);
+
+    public int Runs(string rollout) => Value(rollout)?.Runs ?? 0;
+
+    public void StartRun(string rollout) => UpdateRollout(rollout, v => v with { Runs = v.Runs + 1, Rollout = v.Rollout with { UpdatedAt = time.GetUtcNow() } });
+
+    public void PassCanaryGate(string rollout) => UpdateRollout(rollout, v => v with { CanaryPassedAt = time.GetUtcNow() });
+
+    public bool CanaryGatePassed(string rollout) => Value(rollout)?.CanaryPassedAt is not null;
 
     public string Control(string id) => Find(id)?.Control ?? "";
 
@@ -94,8 +105,6 @@ internal sealed partial class EtcdRolloutJournal(EtcdKv kv, TimeProvider time, E
         var current = NodeValue(rollout, node);
         PutNode(rollout, current with { Node = current.Node with { Reason = Bound(reason) } });
     }
-
-    public int Runs(string rollout) => Events(rollout).Select(DumpedEvent.Parse).Count(e => e.Message.StartsWith("started:", StringComparison.Ordinal) || e.Message.StartsWith("resumed ", StringComparison.Ordinal));
 
     public void AddEvent(string rollout, string message) => PutEvent(rollout, new DumpedEvent(time.GetUtcNow(), Bound(message)));
 
@@ -135,13 +144,16 @@ internal sealed partial class EtcdRolloutJournal(EtcdKv kv, TimeProvider time, E
             Write(chunk);
         }
 
-        Write([EtcdKv.Put(RolloutKey(id), Bytes(dump.Rollout, JournalJsonContext.Default.RolloutRecord))], [EtcdKv.CreatedAt(RolloutKey(id), 0)], $"rollout {id} exists already in {Location}");
+        var value = new EtcdRolloutValue(dump.Rollout, dump.Runs, dump.CanaryGatePassed ? time.GetUtcNow() : null);
+        Write([EtcdKv.Put(RolloutKey(id), Bytes(value, JournalJsonContext.Default.EtcdRolloutValue))], [EtcdKv.CreatedAt(RolloutKey(id), 0)], $"rollout {id} exists already in {Location}");
     }
 
     /// <summary>Closes the connection; a leadership on it must be disposed first (it revokes its lease over it).</summary>
     public void Dispose() => kv.Dispose();
 
     private string RolloutKey(string id) => kv.Key("rollouts", id);
+
+    private EtcdRolloutValue? Value(string id) => kv.Get(RolloutKey(id)) is { } kvp ? Read(kvp.Value.Span, JournalJsonContext.Default.EtcdRolloutValue) : null;
 
     private string NodeKey(string rollout, string node) => $"{RolloutKey(rollout)}/nodes/{Uri.EscapeDataString(node)}";
 

@@ -1,22 +1,10 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using NodeAgent.Contracts.Text;
+using NodeAgent.Contracts;
+using NodeAgent.Contracts.Security;
 
-namespace NodeAgent.Contracts.Security;
-
-/// <summary>The client side of mutual TLS: the CA that signs agent certificates, and this caller's own certificate.</summary>
-public sealed record ClientTlsFiles(string CaFile, string CertificateFile, string KeyFile)
-{
-    /// <summary>
-    /// Reads the files once, for a caller that opens many channels (the coordinator: one per agent). Loading costs more
-    /// CPU than a TLS handshake (the key goes through PKCS#12), so it must not happen per channel.
-    /// </summary>
-    public ClientTlsMaterial Load() => new(TlsFiles.LoadBundle(CaFile), TlsFiles.LoadCertificate(CertificateFile, KeyFile));
-}
-
-/// <summary>The loaded client side of mutual TLS: the CA bundle agents must chain to, and this caller's certificate with its key.</summary>
-public sealed record ClientTlsMaterial(X509Certificate2Collection Roots, X509Certificate2 Certificate);
+namespace NodeAgent.Client.Transport;
 
 /// <summary>
 /// How agentctl and the coordinator reach an agent: "unix:/path" (local socket), "host:port" over mutual TLS when

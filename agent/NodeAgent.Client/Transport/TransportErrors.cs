@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Grpc.Core;
 
-namespace NodeAgent.Contracts.Text;
+namespace NodeAgent.Client.Transport;
 
 /// <summary>
 /// One short sentence for "the agent did not answer", the same in agentctl, the coordinator and its report:

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace NodeAgent.Contracts.Text;
+namespace NodeAgent.Client.Transport;
 
 /// <summary>
 /// Where an agent listens, as an operator writes it: <c>unix:/path</c> (the local socket), <c>host:port</c>, or

@@ -1,0 +1,26 @@
+namespace NodeAgent.Coordinator.Engine.Procedure;
+
+/// <summary>Runs one step of every cluster hook in the order given; a hook's <see cref="CoordinatorException"/> stops the rollout.</summary>
+internal sealed class HookSteps(IReadOnlyList<IRolloutHook> hooks, IRolloutObserver progress)
+{
+    public Task<PhaseOutcome?> AfterControlPlaneNodeAsync(CancellationToken cancellationToken) =>
+        RunAsync(hooks, "after a control-plane node", h => h.AfterControlPlaneNodeAsync(cancellationToken));
+
+    public async Task<PhaseOutcome?> RunAsync(IReadOnlyList<IRolloutHook> ordered, string when, Func<IRolloutHook, Task> step)
+    {
+        foreach (var hook in ordered)
+        {
+            progress.Say($"{hook.Name}: {when}");
+            try
+            {
+                await step(hook);
+            }
+            catch (CoordinatorException ex)
+            {
+                return PhaseOutcome.Failed($"{hook.Name} ({when}): {ex.Message}");
+            }
+        }
+
+        return null;
+    }
+}

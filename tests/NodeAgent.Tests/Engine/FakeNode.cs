@@ -1,0 +1,39 @@
+namespace NodeAgent.Tests.Engine;
+
+/// <summary>The script of one fake agent: what it runs, how it answers, how long its applies take.</summary>
+internal sealed class FakeNode(string name, IReadOnlyList<string> components, string version)
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyList<string> Components { get; } = components;
+
+    /// <summary>The version each component runs now.</summary>
+    public Dictionary<string, string> Versions { get; } = components.ToDictionary(c => c, _ => version, StringComparer.Ordinal);
+
+    /// <summary>No call reaches the agent (as a stopped agent or a cut network).</summary>
+    public bool Unreachable { get; set; }
+
+    /// <summary>Applies of these components fail (the agent rolls them back by itself).</summary>
+    public HashSet<string> FailApply { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>An apply answers nothing after it was started: the outcome is unknown to the coordinator.</summary>
+    public bool LoseApplyAnswer { get; set; }
+
+    public bool FailBackup { get; set; }
+
+    public bool RefuseClaim { get; set; }
+
+    /// <summary>Components report unhealthy from this fake instant on (a canary that degrades during its soak).</summary>
+    public DateTimeOffset? UnhealthyFrom { get; set; }
+
+    /// <summary>A component busy with another operation (preflight refuses it).</summary>
+    public string BusyOperationId { get; set; } = "";
+
+    /// <summary>Artifacts are staged on the node (preflight refuses a node without them).</summary>
+    public bool Staged { get; set; } = true;
+
+    public TimeSpan ApplyLatency { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Operation ids the agent still runs and never finishes (the reconcile finds them).</summary>
+    public List<string> StuckOperations { get; } = [];
+}
