@@ -43,6 +43,8 @@ done
 grep -ho 'crash points: [0-9]*, iterations: [0-9]*, inconsistent: [0-9]*' "$results"/*.trx 2>/dev/null | head -n 1
 # The coordinator's SIGKILL suite: kills at random moments, each followed at once by a rerun.
 grep -ho 'coordinator kills: [0-9]*, failed reruns: [0-9]*, applied twice: [0-9]*, skipped: [0-9]*' "$results"/*.trx 2>/dev/null | head -n 1
+# The etcd journal's kill suite: leaders killed or frozen, standbys taking over.
+grep -ho 'takeovers: [0-9]*, applied twice: [0-9]*, skipped: [0-9]*, calls refused by fencing: [0-9]*' "$results"/*.trx 2>/dev/null | head -n 1
 # The security suite's counts of hostile and random inputs.
 grep -ho 'hostile inputs: [0-9]* tried, [0-9]* refused cleanly' "$results"/*.trx 2>/dev/null | head -n 1
 grep -ho 'random requests: [0-9]* tried, [0-9]* problems' "$results"/*.trx 2>/dev/null | head -n 1

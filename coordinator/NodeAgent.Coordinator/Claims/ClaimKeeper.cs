@@ -15,7 +15,7 @@ namespace NodeAgent.Coordinator.Claims;
 /// released when the rollout ends. A node that does not answer is claimed when its turn comes (it fails then, as it
 /// would have); a node whose claim is lost while running is no longer held, and nothing is undone there.
 /// </summary>
-internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owner, RolloutJournal journal, IRolloutObserver progress, TimeProvider time) : IAsyncDisposable
+internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owner, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time) : IAsyncDisposable
 {
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private CancellationTokenSource? _renewal;
@@ -63,7 +63,9 @@ internal sealed class ClaimKeeper(Plan plan, IAgentClient calls, ClaimOwner owne
             }
         }
 
-        journal.AddEvent(owner.RolloutId, $"claims: {acquired.Count} of {plan.Inventory.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}");
+        var claimed = $"claims: {acquired.Count} of {plan.Inventory.Count} node(s) claimed with fencing number {owner.Fencing} by {owner.Holder}";
+        journal.AddEvent(owner.RolloutId, claimed);
+        progress.Say(claimed);
         _renewal = new CancellationTokenSource();
         _renewing = RenewAsync(_renewal.Token);
         return null;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Journal.Etcd;
 using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -24,7 +25,7 @@ internal static class ExitCodes
 /// </summary>
 internal sealed class CliOptions
 {
-    private const string DefaultJournal = "/var/lib/nodeagent-coordinator/journal.db";
+    public const string DefaultJournal = "/var/lib/nodeagent-coordinator/journal.db";
 
     public Option<string> Journal { get; } = JournalOption();
 
@@ -39,23 +40,90 @@ internal sealed class CliOptions
 
     public bool Machine(ParseResult parse) => ResultWriter.IsMachine(Format(parse));
 
-    /// <summary>The journal's full path: the flag after the subcommand, else before it, else the default.</summary>
-    public string JournalPath(ParseResult parse) => Path.GetFullPath(
+    public Option<string?> EtcdCaCert { get; } = new("--etcd-cacert") { Description = "With an etcd:// journal: the CA that signed the etcd members' certificates (turns on TLS)" };
+
+    public Option<string?> EtcdCert { get; } = new("--etcd-cert") { Description = "With an etcd:// journal: this coordinator's client certificate (PEM)" };
+
+    public Option<string?> EtcdKey { get; } = new("--etcd-key") { Description = "With an etcd:// journal: the client certificate's key (PEM)" };
+
+    /// <summary>The flag's value as given: the flag after the subcommand, else before it, else the default.</summary>
+    public string JournalText(ParseResult parse) =>
         parse.GetResult(Journal) is { Implicit: false } || parse.GetResult(LegacyJournal) is not { Implicit: false }
             ? parse.GetValue(Journal)!
-            : parse.GetValue(LegacyJournal)!);
+            : parse.GetValue(LegacyJournal)!;
+
+    /// <summary>The etcd journal named by --journal, or null for a SQLite file.</summary>
+    public EtcdLocation? EtcdJournal(ParseResult parse)
+    {
+        var text = JournalText(parse);
+        if (!EtcdLocation.IsEtcd(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return EtcdLocation.Parse(text);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliFailure(ex.Message, ExitCodes.InvalidPlan);
+        }
+    }
+
+    /// <summary>The SQLite journal's full path (an etcd:// journal has none: it is refused here with the reason).</summary>
+    public string JournalPath(ParseResult parse) =>
+        EtcdJournal(parse) is { } etcd
+            ? throw new CliFailure($"this command needs a SQLite journal file, not {etcd}", ExitCodes.InvalidPlan)
+            : Path.GetFullPath(JournalText(parse));
+
+    /// <summary>The etcd client's TLS files; null for plain HTTP. A certificate without its key (or the reverse) is refused.</summary>
+    public EtcdTls? EtcdTlsFiles(ParseResult parse)
+    {
+        var (ca, cert, key) = (parse.GetValue(EtcdCaCert), parse.GetValue(EtcdCert), parse.GetValue(EtcdKey));
+        if ((cert is null) != (key is null))
+        {
+            throw new CliFailure("--etcd-cert and --etcd-key go together", ExitCodes.InvalidPlan, "give both, or neither for an etcd without client certificates");
+        }
+
+        if (ca is null)
+        {
+            return cert is null ? null : throw new CliFailure("--etcd-cert needs --etcd-cacert (the CA that signed the etcd members)", ExitCodes.InvalidPlan);
+        }
+
+        foreach (var file in new[] { ca, cert, key }.OfType<string>().Where(f => !File.Exists(f)))
+        {
+            throw new CliFailure($"{file}: no such file", ExitCodes.InvalidPlan, "check --etcd-cacert, --etcd-cert and --etcd-key");
+        }
+
+        return new EtcdTls(ca, cert, key);
+    }
+
+    /// <summary>Connects to an etcd journal; a leader's store waits out a lost quorum, any other fails at once.</summary>
+    public EtcdKv ConnectEtcd(ParseResult parse, EtcdLocation location, bool patient, Action<string> say) =>
+        EtcdKv.Connect(location, EtcdTlsFiles(parse), TimeProvider.System, patient, say);
 
     /// <summary>Opens the journal, creating it for a first rollout.</summary>
-    public RolloutJournal OpenJournal(ParseResult parse)
+    public IRolloutJournal OpenJournal(ParseResult parse)
     {
+        if (EtcdJournal(parse) is { } etcd)
+        {
+            return new EtcdRolloutJournal(ConnectEtcd(parse, etcd, patient: false, _ => { }), TimeProvider.System);
+        }
+
         var path = JournalPath(parse);
         RefuseDirectory(path);
         return Open(path);
     }
 
     /// <summary>Opens a journal that must exist already: a read or a request never creates one.</summary>
-    public RolloutJournal OpenExistingJournal(ParseResult parse)
+    public IRolloutJournal OpenExistingJournal(ParseResult parse)
     {
+        if (EtcdJournal(parse) is not null)
+        {
+            return OpenJournal(parse);
+        }
+
         var path = JournalPath(parse);
         RefuseDirectory(path);
         if (!File.Exists(path))
@@ -120,7 +188,7 @@ internal sealed class CliOptions
 
     private static Option<string> JournalOption(bool hidden = false) => new("--journal")
     {
-        Description = "The rollout journal (SQLite; default $NODEAGENT_COORDINATOR_JOURNAL, else " + DefaultJournal + ")",
+        Description = "The rollout journal: a SQLite file, or etcd://HOST:PORT[,HOST:PORT...]/PREFIX shared by a leader and its standbys (default $NODEAGENT_COORDINATOR_JOURNAL, else " + DefaultJournal + ")",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("NODEAGENT_COORDINATOR_JOURNAL") is { Length: > 0 } path ? path : DefaultJournal,
         Hidden = hidden,
     };

@@ -16,7 +16,7 @@ internal static class ControlCommand
         {
             using var journal = options.OpenExistingJournal(parse);
             var id = parse.GetValue(rollout)!;
-            var record = journal.Find(id) ?? throw StatusCommand.Unknown(id, options.JournalPath(parse));
+            var record = journal.Find(id) ?? throw StatusCommand.Unknown(id, journal.Location);
             if (record.State is RolloutStates.Succeeded or RolloutStates.Aborted || record.State == RolloutStates.Failed && verb != "abort")
             {
                 throw new CliFailure($"rollout {id} is {record.State}; there is nothing to {verb}", ExitCodes.Refused);

@@ -29,6 +29,9 @@ internal static class CoordinatorCli
         foreach (var command in controls.Prepend(status).Prepend(rollout).Prepend(plan))
         {
             command.Options.Add(options.Journal);
+            command.Options.Add(options.EtcdCaCert);
+            command.Options.Add(options.EtcdCert);
+            command.Options.Add(options.EtcdKey);
         }
 
         foreach (var command in controls.Concat([validate, plan, stage, rollout, status, version]))
@@ -41,6 +44,7 @@ internal static class CoordinatorCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(JournalCommand.Build(options));
         root.Subcommands.Add(version);
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(CompletionScript.Command(Program, Build));

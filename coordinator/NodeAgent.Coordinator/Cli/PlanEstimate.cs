@@ -28,8 +28,7 @@ internal static class PlanEstimate
     public static int Run(ParseResult parse, CliOptions options, Plan plan, Option<string[]> componentTime)
     {
         var times = ParseTimes(parse.GetValue(componentTime) ?? []);
-        var journalPath = options.JournalPath(parse);
-        using var journal = File.Exists(journalPath) ? options.OpenExistingJournal(parse) : null;
+        using var journal = options.EtcdJournal(parse) is not null || File.Exists(options.JournalPath(parse)) ? options.OpenExistingJournal(parse) : null;
         WindowEstimate estimate;
         try
         {

@@ -18,14 +18,16 @@ internal static class RolloutCommand
     public static Command Build(CliOptions options)
     {
         var planArgument = CliOptions.PlanArgument();
-        var reports = new Option<string?>("--report-dir") { Description = "Where to write <rollout>.json and <rollout>.txt (default: beside the journal)" };
+        var reports = new Option<string?>("--report-dir") { Description = "Where to write <rollout>.json and <rollout>.txt (default: beside the journal; with etcd, /var/lib/nodeagent-coordinator/reports)" };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while the rollout runs (0: off)" };
         var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics listen on ('+' for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
         var fixLabels = new Option<bool>("--fix-labels") { Description = "Let the preflight add node labels that pods select on and their node lacks (as cluster.preflight.fixLabels)" };
+        var standby = new Option<bool>("--standby") { Description = "With an etcd journal: wait as a standby while another coordinator leads this rollout, and take it over when its lease lapses" };
+        var leaseTtl = DurationOption.Create("--lease-ttl", "With an etcd journal: the leader's lease (default 10s, 2s to 5m); a standby takes over this long after the leader stops answering");
         var command = new Command("rollout", "Run the rollout: preflight, backup, silence, controllers, canary, control plane, workers in batches, label pods, verify; resumes an interrupted one.\n\nExample:\n  nodeagent-coordinator rollout plan.yaml --journal ./journal.db --plain")
         {
-            planArgument, reports, metricsPort, metricsHost, plain, fixLabels,
+            planArgument, reports, metricsPort, metricsHost, plain, fixLabels, standby, leaseTtl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,18 +39,15 @@ internal static class RolloutCommand
                 throw new CliFailure(sources.Count == 1 ? sources[0] : $"{sources.Count} artifact sources do not match the plan", ExitCodes.InvalidPlan, "correct the plan's sha256 and size, or the files", sources.Count == 1 ? null : sources);
             }
 
-            using var journal = options.OpenJournal(parse);
-            IDisposable exclusive;
-            try
+            await using var session = await JournalSession.OpenAsync(options, parse, plan.Rollout, parse.GetValue(standby), LeaseTtl(parse.GetValue(leaseTtl)), cancellationToken);
+            if (session.EndedBefore(plan.Rollout) is { } ended)
             {
-                exclusive = RolloutJournal.LockForRollout(options.JournalPath(parse));
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"rollout {plan.Rollout} already ended ({ended.State}: {ended.Message}) under an earlier leader; nothing to take over");
+                return ended.State == RolloutStates.Succeeded ? ExitCodes.Ok : ExitCodes.RolloutFailed;
             }
 
-            using var held = exclusive;
+            var journal = session.Journal;
+            using var leadershipOrCtrlC = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Lost);
             using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
@@ -76,11 +75,15 @@ internal static class RolloutCommand
             RolloutResult result;
             try
             {
-                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, TextWriter.Synchronized(parse.InvocationConfiguration.Error), () => engine.RunAsync(cancellationToken));
+                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, TextWriter.Synchronized(parse.InvocationConfiguration.Error), () => engine.RunAsync(leadershipOrCtrlC.Token));
             }
             catch (CoordinatorException ex)
             {
                 throw new CliFailure(ex.Message, ExitCodes.Refused);
+            }
+            catch (OperationCanceledException) when (session.Lost.IsCancellationRequested)
+            {
+                throw new CliFailure($"lost the leadership of rollout {plan.Rollout}; a standby carries it on", ExitCodes.Refused);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -94,7 +97,7 @@ internal static class RolloutCommand
             }
 
             var report = RolloutReport.From(result);
-            var directory = parse.GetValue(reports) ?? Path.Combine(Path.GetDirectoryName(options.JournalPath(parse))!, "reports");
+            var directory = parse.GetValue(reports) ?? Path.Combine(Path.GetDirectoryName(options.EtcdJournal(parse) is null ? options.JournalPath(parse) : CliOptions.DefaultJournal)!, "reports");
             var written = report.Write(directory);
             if (options.Machine(parse))
             {
@@ -110,4 +113,11 @@ internal static class RolloutCommand
         });
         return command;
     }
+
+    private static TimeSpan LeaseTtl(TimeSpan? given) => given switch
+    {
+        null => TimeSpan.FromSeconds(10),
+        { } ttl when ttl >= TimeSpan.FromSeconds(2) && ttl <= TimeSpan.FromMinutes(5) => ttl,
+        { } ttl => throw new CliFailure($"--lease-ttl {NodeAgent.Contracts.Text.DurationText.Format(ttl)} is out of range", ExitCodes.InvalidPlan, "give 2s to 5m: shorter lets a standby take over sooner, longer rides out slower networks"),
+    };
 }

@@ -17,11 +17,13 @@ internal static class StatusCommand
         command.SetAction(parse =>
         {
             using var journal = options.OpenExistingJournal(parse);
-            var locked = RolloutJournal.IsLocked(options.JournalPath(parse));
+            var etcd = journal as Journal.Etcd.EtcdRolloutJournal;
+            var sqliteLocked = etcd is null && RolloutJournal.IsLocked(options.JournalPath(parse));
+            bool Led(string rollout) => etcd is null ? sqliteLocked : etcd.Leaders(rollout).Leader is not null;
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(rollout) is not { } id)
             {
-                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r.AsSeen(locked), journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
+                var reports = journal.All().Select(r => RolloutReport.From(new RolloutResult(r.AsSeen(Led(r.Id)), journal.Nodes(r.Id), [], [], journal.Facts(r.Id)))).ToList();
                 if (options.Machine(parse))
                 {
                     ResultWriter.Write(output, options.Format(parse), System.Text.Json.JsonSerializer.SerializeToNode(reports, ReportJsonContext.Default.ListRolloutReport));
@@ -36,7 +38,7 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            var record = journal.Find(id)?.AsSeen(locked) ?? throw Unknown(id, options.JournalPath(parse));
+            var record = journal.Find(id)?.AsSeen(Led(id)) ?? throw Unknown(id, journal.Location);
 
             var report = RolloutReport.From(new RolloutResult(record, journal.Nodes(id), [], journal.Events(id), journal.Facts(id)));
             if (options.Machine(parse))
@@ -46,6 +48,10 @@ internal static class StatusCommand
             else
             {
                 output.Write($"phase {record.Phase}\n{report.ToText()}");
+                foreach (var line in etcd?.Leaders(id).Lines() ?? [])
+                {
+                    output.WriteLine(line);
+                }
             }
 
             return ExitCodes.Ok;

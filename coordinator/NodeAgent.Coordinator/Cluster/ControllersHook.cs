@@ -18,7 +18,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// Operation ids carry the run number and the step, so a resumed rollout stops them again and an undo is never
 /// answered with an earlier failed start.
 /// </summary>
-internal sealed class ControllersHook(Plan plan, IAgentClient calls, RolloutJournal journal, IRolloutObserver progress, ClaimOwner owner) : IRolloutHook
+internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner) : IRolloutHook
 {
     public const string FactStopped = "controllers-stopped";
     public const string FactStarted = "controllers-started";

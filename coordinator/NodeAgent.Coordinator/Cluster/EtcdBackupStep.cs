@@ -8,7 +8,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// The etcd part of the backup phase: one verified v3 snapshot per rollout, named after it. A resumed rollout keeps
 /// the snapshot an earlier run took when the file still has the recorded digest, and takes a new one otherwise.
 /// </summary>
-internal sealed class EtcdBackupStep(string rollout, EtcdBackup etcd, RolloutJournal journal, IRolloutObserver progress, TimeProvider time)
+internal sealed class EtcdBackupStep(string rollout, EtcdBackup etcd, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time)
 {
     public const string Fact = "etcd-snapshot";
     private const string DigestFact = "_etcd-snapshot-sha256";

@@ -46,7 +46,7 @@ internal sealed record NodeChecks(int? ContainersRestarted, int? ConnectionsBefo
         return new NodeChecks(restarted, before, after, string.Join("; ", detail));
     }
 
-    public static NodeChecks? Read(RolloutJournal journal, string rollout, string node) => Parse(journal.Fact(rollout, node, FactKey));
+    public static NodeChecks? Read(IRolloutJournal journal, string rollout, string node) => Parse(journal.Fact(rollout, node, FactKey));
 
     /// <summary>The journaled JSON, or null when absent or unreadable (a journal written by another version).</summary>
     public static NodeChecks? Parse(string? json)
@@ -61,7 +61,7 @@ internal sealed record NodeChecks(int? ContainersRestarted, int? ConnectionsBefo
         }
     }
 
-    public void Write(RolloutJournal journal, string rollout, string node) =>
+    public void Write(IRolloutJournal journal, string rollout, string node) =>
         journal.SetFact(rollout, node, FactKey, JsonSerializer.Serialize(this, ClusterJsonContext.Default.NodeChecks));
 
     /// <summary>Whether the connection count grew by more than <paramref name="factor"/> (from at least one connection).</summary>

@@ -11,7 +11,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// restarted kubelet (MatchNodeSelector), and pods without the default NoExecute tolerations are counted. With
 /// fixLabels, labels that pods select on and their node lacks are added, and only when nothing else is wrong.
 /// </summary>
-internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, RolloutJournal journal, IRolloutObserver progress)
+internal sealed class PlacementPreflight(Plan plan, KubeCluster kube, IRolloutJournal journal, IRolloutObserver progress)
 {
     public const string FactPreflight = "preflight";
     public const string FactTolerations = "pods-without-tolerations";

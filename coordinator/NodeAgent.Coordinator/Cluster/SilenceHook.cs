@@ -16,7 +16,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private const string IdFact = "_silence-id";
     private readonly Plan _plan;
     private readonly AlertSilences _api;
-    private readonly RolloutJournal _journal;
+    private readonly IRolloutJournal _journal;
     private readonly IRolloutObserver _progress;
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
@@ -24,7 +24,7 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
     private Task? _keeping;
     private bool _ended;
 
-    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, RolloutJournal journal, IRolloutObserver progress, TimeProvider time)
+    public SilenceHook(Plan plan, AlertSilencePlan silence, HttpClient http, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time)
     {
         _plan = plan;
         _journal = journal;

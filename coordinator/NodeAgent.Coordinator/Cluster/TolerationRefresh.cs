@@ -11,7 +11,7 @@ namespace NodeAgent.Coordinator.Cluster;
 /// DefaultTolerationSeconds admission plugin adds them, as the source account did. Reports how many were labeled
 /// and how many now carry the tolerations. Labeling an already labeled pod again changes nothing.
 /// </summary>
-internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, RolloutJournal journal, IRolloutObserver progress)
+internal sealed partial class TolerationRefresh(Plan plan, KubeCluster kube, IRolloutJournal journal, IRolloutObserver progress)
 {
     public const string FactLabeled = "pods-labeled";
 

@@ -14,7 +14,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// component back by itself when it does not become healthy). When a component fails and the policy says so,
 /// the components already upgraded on that node are rolled back too, so the node ends wholly on one version.
 /// </summary>
-internal sealed class NodeUpgrader(Plan plan, IAgentClient calls, RolloutJournal journal, IRolloutObserver progress, TimeProvider time, ClaimOwner owner, Verifier verifier)
+internal sealed class NodeUpgrader(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time, ClaimOwner owner, Verifier verifier)
 {
     private readonly NodeRollback _rollback = new(plan, calls, owner);
 

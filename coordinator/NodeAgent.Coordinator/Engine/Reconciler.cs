@@ -14,7 +14,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// noted and left to the phases (it fails when its turn comes, as it would have); an operation that does not end while
 /// followed means the node is still busy with this rollout, and nothing may be started.
 /// </summary>
-internal sealed class Reconciler(Plan plan, IAgentClient calls, RolloutJournal journal, IRolloutObserver progress)
+internal sealed class Reconciler(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress)
 {
     /// <summary>
     /// Follows the rollout's running operations; returns the ones still running when the follow gave up, and the

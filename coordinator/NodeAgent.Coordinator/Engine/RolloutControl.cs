@@ -7,7 +7,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// Pause, resume and abort, requested from another process through the journal: the one place the engine asks
 /// whether it may start a node, and the one soak that an abort cuts short.
 /// </summary>
-internal sealed class RolloutControl(string rollout, RolloutJournal journal, IRolloutObserver progress, TimeProvider time)
+internal sealed class RolloutControl(string rollout, IRolloutJournal journal, IRolloutObserver progress, TimeProvider time)
 {
     /// <summary>How often a requested pause, resume or abort is looked for.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);

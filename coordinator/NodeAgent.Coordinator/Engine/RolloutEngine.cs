@@ -17,7 +17,7 @@ internal sealed partial class RolloutEngine(
     Plan plan,
     string planPath,
     IAgentClient calls,
-    RolloutJournal journal,
+    IRolloutJournal journal,
     IRolloutObserver progress,
     IReadOnlyList<IRolloutHook> hooks,
     TimeProvider time,
@@ -67,6 +67,11 @@ internal sealed partial class RolloutEngine(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             journal.AddEvent(plan.Rollout, "interrupted; run rollout again to resume");
+            throw;
+        }
+        catch (Journal.Etcd.LeadershipLostException)
+        {
+            // Replaced by a standby: undo nothing, record nothing (it could not be written anyway); the new leader goes on.
             throw;
         }
         catch (CoordinatorException ex)
@@ -281,7 +286,7 @@ internal sealed partial class RolloutEngine(
         progress.SetPhase(phase);
     }
 
-    private static Verifier NewVerifier(Plan plan, IAgentClient calls, RolloutJournal journal, ClusterAccess? cluster) =>
+    private static Verifier NewVerifier(Plan plan, IAgentClient calls, IRolloutJournal journal, ClusterAccess? cluster) =>
         new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
 
     private RolloutResult Result() =>

@@ -11,7 +11,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// </summary>
 internal static class WindowEstimator
 {
-    public static WindowEstimate Estimate(Plan plan, IReadOnlyDictionary<string, TimeSpan> componentTimes, RolloutJournal? journal)
+    public static WindowEstimate Estimate(Plan plan, IReadOnlyDictionary<string, TimeSpan> componentTimes, IRolloutJournal? journal)
     {
         var roles = new List<RoleTime>();
         foreach (var role in plan.Inventory.Select(n => n.Role).Distinct(StringComparer.Ordinal))
@@ -38,7 +38,7 @@ internal static class WindowEstimator
         return new WindowEstimate(CriticalPath.Of(plan, node => perRole[node.Role]), roles);
     }
 
-    private static RoleTime? FromJournal(RolloutJournal journal, string role)
+    private static RoleTime? FromJournal(IRolloutJournal journal, string role)
     {
         foreach (var rollout in journal.All())
         {

@@ -7,7 +7,7 @@ namespace NodeAgent.Coordinator.Journal;
 /// The rollouts' state in one SQLite file (WAL, so that pause/resume/abort from another process and status
 /// readers do not block the engine). Written before each step acts, so that a killed coordinator resumes.
 /// </summary>
-internal sealed partial class RolloutJournal : IDisposable
+internal sealed partial class RolloutJournal : IRolloutJournal
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -16,6 +16,7 @@ internal sealed partial class RolloutJournal : IDisposable
     public RolloutJournal(string path, TimeProvider time)
     {
         _time = time;
+        Location = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
@@ -73,6 +74,8 @@ internal sealed partial class RolloutJournal : IDisposable
             return true;
         }
     }
+
+    public string Location { get; }
 
     public RolloutRecord? Find(string id) => Query("SELECT * FROM rollouts WHERE id=$id", ReadRollout, ("$id", id)).FirstOrDefault();
 

@@ -79,7 +79,7 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
     }
 
     /// <summary>Every planned component of every node applied once, under attempt 1, and at the target; no controller start overlapping an apply.</summary>
-    private static async Task CheckRoundAsync(FleetFixture fleet, string rollout, string target, Tally tally)
+    internal static async Task CheckRoundAsync(FleetFixture fleet, string rollout, string target, Tally tally)
     {
         var applies = new List<Operation>();
         var starts = new List<Operation>();
@@ -127,14 +127,14 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
 
     private static DateTimeOffset End(Operation op) => op.FinishedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue;
 
-    private static string Upgrade(FleetFixture fleet, int round) =>
+    internal static string Upgrade(FleetFixture fleet, int round) =>
         fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[preflight, backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
 
     /// <summary>
     /// Back to the installed version: the same plan with the fleet's original binaries as artifacts. No preflight: going
     /// down, the API server is older than the kubelets until the last node, which the skew check rightly refuses.
     /// </summary>
-    private static string Downgrade(FleetFixture fleet, int round)
+    internal static string Downgrade(FleetFixture fleet, int round)
     {
         var path = fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
         var text = File.ReadAllText(path).Replace($"targetVersion: {Fleet.TargetVersion}", $"targetVersion: {Fleet.FromVersion}", StringComparison.Ordinal);
@@ -153,7 +153,7 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
         return path;
     }
 
-    private sealed class Tally
+    internal sealed class Tally
     {
         public int Kills { get; set; }
 

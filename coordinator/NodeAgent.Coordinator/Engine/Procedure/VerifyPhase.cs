@@ -7,7 +7,7 @@ namespace NodeAgent.Coordinator.Engine.Procedure;
 /// Every node verified after the window. A node found bad now (controllers running again) is reported and journaled
 /// as failed, not rolled back by the coordinator.
 /// </summary>
-internal sealed class VerifyPhase(Plan plan, RolloutJournal journal, Verifier verifier)
+internal sealed class VerifyPhase(Plan plan, IRolloutJournal journal, Verifier verifier)
 {
     public async Task<VerifyResult> RunAsync(CancellationToken cancellationToken)
     {

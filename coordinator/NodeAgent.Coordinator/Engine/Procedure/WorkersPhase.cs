@@ -4,7 +4,7 @@ using NodeAgent.Coordinator.Plans;
 namespace NodeAgent.Coordinator.Engine.Procedure;
 
 /// <summary>The workers in batches, a soak between batches, the failure budget checked after each.</summary>
-internal sealed class WorkersPhase(Plan plan, RolloutJournal journal, IRolloutObserver progress, RolloutControl control, NodeBatch upgrade)
+internal sealed class WorkersPhase(Plan plan, IRolloutJournal journal, IRolloutObserver progress, RolloutControl control, NodeBatch upgrade)
 {
     public async Task<PhaseOutcome?> RunAsync(IReadOnlyList<PlanNode> pending, FailureBudget budget, CancellationToken cancellationToken)
     {

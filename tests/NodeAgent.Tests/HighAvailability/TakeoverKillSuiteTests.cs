@@ -1,0 +1,162 @@
+using System.Globalization;
+using DemoFleet;
+using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Engine;
+using NodeAgent.Tests.Coordinator;
+using NodeAgent.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace NodeAgent.Tests.HighAvailability;
+
+/// <summary>
+/// Three coordinators on one rollout with an etcd journal (a real three-member cluster): the leader is killed with
+/// SIGKILL, or frozen with SIGSTOP until a standby took over and then woken, at random moments, over and over, each
+/// replaced by a fresh standby. Every node is upgraded exactly once, none is skipped, the controllers come back exactly
+/// once, and a woken old leader does nothing: the agents refuse its calls by their fencing number.
+/// </summary>
+[Trait("Category", "HighAvailability")]
+public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
+{
+    private const int Takeovers = 20;
+    private const int Coordinators = 3;
+    private static readonly TimeSpan TakeoverTimeout = TimeSpan.FromSeconds(90);
+
+    [SkippableFact]
+    public async Task Rollout_LeaderKilledOrFrozenAtRandomMoments_StandbysFinishItNothingTwiceNoneSkipped()
+    {
+        await using var etcd = await EtcdCluster.StartAsync();
+        await using var fleet = await FleetFixture.StartAsync(nodes: 3, controlPlane: 1, startupDelayMs: 2000, startupDelayMaxMs: 6000);
+        var seed = Environment.GetEnvironmentVariable("NODEAGENT_KILL_SEED") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (NODEAGENT_KILL_SEED={seed} replays the kill moments)");
+        var random = new Random(seed);
+        var tally = new CoordinatorKillSuiteTests.Tally();
+        var takeovers = 0;
+        var woken = 0;
+        for (var round = 1; round == 1 || takeovers < Takeovers; round++)
+        {
+            var plan = ShortClaims(round % 2 == 1 ? CoordinatorKillSuiteTests.Upgrade(fleet, round) : CoordinatorKillSuiteTests.Downgrade(fleet, round));
+            Assert.Equal(NodeAgent.Coordinator.Cli.ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
+            var group = new Group(fleet, etcd.Journal(), plan);
+            try
+            {
+                for (var i = 0; i < Coordinators; i++)
+                {
+                    group.Add();
+                }
+
+                while (await group.LeaderAsync() is { } leader && takeovers < Takeovers)
+                {
+                    // The random moment is what this test varies; it is not a wait for a condition.
+                    if (await leader.WaitForExitAsync(TimeSpan.FromMilliseconds(random.Next(1000, 4000))))
+                    {
+                        continue;
+                    }
+
+                    if (random.Next(4) == 0)
+                    {
+                        await group.FreezeUntilReplacedAsync(leader);
+                        woken++;
+                    }
+                    else
+                    {
+                        group.Kill(leader);
+                    }
+
+                    takeovers++;
+                    group.Add();
+                }
+
+                var problems = await group.FinishAsync();
+                tally.Problems.AddRange(problems);
+                tally.FailedReruns += problems.Count;
+            }
+            finally
+            {
+                await group.DisposeAsync();
+            }
+
+            await CoordinatorKillSuiteTests.CheckRoundAsync(fleet, $"r{round}", round % 2 == 1 ? Fleet.TargetVersion : Fleet.FromVersion, tally);
+            await CheckControllersStartedOnceAsync(fleet, $"r{round}", tally);
+        }
+
+        var fenced = FencingRefusals(fleet);
+        output.WriteLine($"takeovers: {takeovers}, applied twice: {tally.AppliedTwice}, skipped: {tally.Skipped}, calls refused by fencing: {fenced}");
+        output.WriteLine($"frozen leaders woken after a takeover: {woken}");
+        Assert.True(tally.Problems.Count == 0, string.Join("\n---\n", tally.Problems));
+        Assert.True(takeovers >= Takeovers);
+    }
+
+    /// <summary>
+    /// A leader frozen mid-rollout until a standby took over and claimed the nodes, then woken: everything it still
+    /// tries is refused (its journal writes by etcd, its agent calls by the agents' fencing), and it exits saying so.
+    /// </summary>
+    [SkippableFact]
+    public async Task FrozenLeader_WokenAfterATakeover_ItsCallsAreRefusedByFencing()
+    {
+        await using var etcd = await EtcdCluster.StartAsync();
+        await using var fleet = await FleetFixture.StartAsync(nodes: 3, controlPlane: 1, startupDelayMs: 3000, startupDelayMaxMs: 5000);
+        var plan = ShortClaims(CoordinatorKillSuiteTests.Upgrade(fleet, 1));
+        Assert.Equal(NodeAgent.Coordinator.Cli.ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
+        var before = FencingRefusals(fleet);
+        var group = new Group(fleet, etcd.Journal(), plan);
+        try
+        {
+            group.Add();
+            group.Add();
+            var first = (await group.LeaderAsync())!;
+            await Eventually.TrueAsync(() => Task.FromResult(first.Output.Contains("node(s) claimed with fencing number", StringComparison.Ordinal)), TakeoverTimeout, "the leader to start on the nodes");
+
+            var exit = await group.FreezeUntilReplacedAsync(first);
+
+            Assert.True(exit == NodeAgent.Coordinator.Cli.ExitCodes.Refused, $"the woken leader exited {exit}:\n{first.Output}");
+            Assert.Contains("no longer the leader", first.Output, StringComparison.Ordinal);
+            var problems = await group.FinishAsync();
+            Assert.True(problems.Count == 0, string.Join("\n---\n", problems));
+        }
+        finally
+        {
+            await group.DisposeAsync();
+        }
+
+        var tally = new CoordinatorKillSuiteTests.Tally();
+        await CoordinatorKillSuiteTests.CheckRoundAsync(fleet, "r1", Fleet.TargetVersion, tally);
+        Assert.True(tally.Problems.Count == 0, string.Join("\n---\n", tally.Problems));
+        var refused = FencingRefusals(fleet) - before;
+        output.WriteLine($"calls of the woken leader refused by fencing: {refused}");
+        Assert.True(refused > 0, "no call of the woken leader reached an agent to be refused");
+    }
+
+    /// <summary>Claims renewed every 2 s, so that a woken leader's first act toward the agents comes at once.</summary>
+    private static string ShortClaims(string plan)
+    {
+        File.WriteAllText(plan, File.ReadAllText(plan).Replace("  retries: 1\n", "  retries: 1\n  claimTtl: 6s\n", StringComparison.Ordinal));
+        return plan;
+    }
+
+    /// <summary>Mutating calls the agents refused because a newer leader's fencing number had been seen, from their audit trails.</summary>
+    private static int FencingRefusals(FleetFixture fleet) =>
+        fleet.Nodes.Sum(node =>
+        {
+            var audit = Path.Combine(fleet.Fleet.Directory, "nodes", node.Name, "state", "audit");
+            return Directory.Exists(audit)
+                ? Directory.EnumerateFiles(audit, "*.jsonl*").Sum(f => File.ReadLines(f).Count(l => l.Contains("is lower than", StringComparison.Ordinal)))
+                : 0;
+        });
+
+    /// <summary>Each controller was started back once in the rollout, whatever the number of leaders (one operation id per node and controller).</summary>
+    private static async Task CheckControllersStartedOnceAsync(FleetFixture fleet, string rollout, CoordinatorKillSuiteTests.Tally tally)
+    {
+        foreach (var node in fleet.Nodes.Where(n => n.Role == "control-plane"))
+        {
+            var starts = (await FleetFixture.OperationsAsync(node)).Where(o => OperationIds.BelongsTo(rollout, o.OperationId) && o.Kind == OperationKind.Start).ToList();
+            foreach (var component in new[] { "kube-controller-manager", "kube-scheduler" })
+            {
+                var ids = starts.Where(o => o.Component == component).Select(o => o.OperationId).Distinct(StringComparer.Ordinal).Count();
+                if (ids != 1)
+                {
+                    tally.Problems.Add($"{rollout}: {node.Name} {component} was started back {ids} time(s)");
+                }
+            }
+        }
+    }
+}
