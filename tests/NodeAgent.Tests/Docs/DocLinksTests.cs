@@ -57,7 +57,7 @@ public sealed class DocLinksTests
         }
     }
 
-    private string? Problem(string root, string file, string text, string link)
+    private static string? Problem(string root, string file, string text, string link)
     {
         var hash = link.IndexOf('#', StringComparison.Ordinal);
         var path = hash < 0 ? link : link[..hash];
