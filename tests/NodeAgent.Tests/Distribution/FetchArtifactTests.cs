@@ -114,8 +114,9 @@ public sealed class FetchArtifactTests
 
         var response = await fleet.Distribution("node-00").FetchArtifactAsync(await ForAsync(artifact, Url(fleet, artifact)));
 
+        // The limit is a ceiling: a loaded machine may fetch slower than it, never more than 10% faster.
         var rate = artifact.Size / response.Seconds;
-        Assert.True(Math.Abs(rate - limit) <= limit * 0.10, $"fetched at {rate / MiB:F2} MiB/s under a limit of {limit / MiB} MiB/s ({response.Seconds:F2} s)");
+        Assert.True(rate <= limit * 1.10, $"fetched at {rate / MiB:F2} MiB/s under a limit of {limit / MiB} MiB/s ({response.Seconds:F2} s)");
     }
 
     [Fact]
