@@ -42,7 +42,10 @@ public sealed class TrustReloadTests
         await File.WriteAllBytesAsync(pki.CaBundle, original);
         outcomes.Add(await FreshCallAsync(node, files));
 
-        Assert.Equal([StatusCode.Unavailable, StatusCode.Unavailable, StatusCode.Unavailable, StatusCode.OK], outcomes);
+        // A refused handshake reaches the client as Unavailable, or as Internal when the server resets the connection
+        // while the client is still writing: either way no call got through.
+        Assert.All(outcomes.Take(3), s => Assert.True(s is StatusCode.Unavailable or StatusCode.Internal, $"a handshake with a damaged CA bundle ended {s}"));
+        Assert.Equal(StatusCode.OK, outcomes[^1]);
         Assert.Contains("nodeagent_client_ca_untrusted 0", await MetricsAsync(node), StringComparison.Ordinal);
         Assert.Contains(node.Logs.Messages(LogEventLevel.Error), m => m.Contains("no TLS caller is trusted", StringComparison.Ordinal));
     }
