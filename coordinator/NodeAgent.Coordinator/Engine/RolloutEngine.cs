@@ -248,7 +248,7 @@ internal sealed partial class RolloutEngine(
             {
                 await new EtcdBackupStep(plan.Rollout, etcd, journal, progress, time).RunAsync(cancellationToken);
             }
-            catch (Exception ex) when (ex is CoordinatorException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is CoordinatorException and not Journal.Etcd.LeadershipLostException or IOException or UnauthorizedAccessException)
             {
                 return $"etcd snapshot failed; nothing was upgraded: {ex.Message}";
             }
