@@ -145,6 +145,7 @@ internal sealed class NodeUpgrader(Plan plan, IAgentClient calls, IRolloutJourna
             HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout),
             ConnectionSoak = Duration.FromTimeSpan(plan.Cluster.Gates.ConnectionSoak),
             Claim = owner.Ref(),
+            AllowDowngrade = plan.Policy.AllowDowngrade,
         };
         foreach (var (role, artifact) in component.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {

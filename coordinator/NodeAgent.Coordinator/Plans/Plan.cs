@@ -77,7 +77,8 @@ internal sealed record RolloutPolicy(
     int Retries,
     bool RollbackOnFailure,
     IReadOnlyList<string> Phases,
-    TimeSpan ClaimTtl = default)
+    TimeSpan ClaimTtl = default,
+    bool AllowDowngrade = false)
 {
     /// <summary>How long a node claim lasts unless renewed (renewed every third of it while the rollout runs).</summary>
     public TimeSpan ClaimTtlOrDefault => ClaimTtl > TimeSpan.Zero ? ClaimTtl : TimeSpan.FromMinutes(2);

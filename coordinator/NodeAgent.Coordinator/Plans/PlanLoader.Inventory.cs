@@ -58,7 +58,7 @@ internal static partial class PlanLoader
     private static RolloutPolicy ReadPolicy(YamlCursor cursor, YamlNode? node, List<PlanNode> inventory)
     {
         var policy = cursor.Mapping(node, "policy", false,
-            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases", "claimTtl");
+            "canary", "batchSize", "maxConcurrency", "failureThreshold", "soak", "healthTimeout", "callTimeout", "retries", "rollbackOnFailure", "phases", "claimTtl", "allowDowngrade");
         var canary = cursor.Mapping(YamlCursor.Child(policy, "canary"), "policy.canary", false, "nodes", "count");
         var canaryNodes = new List<string>();
         foreach (var item in cursor.Sequence(YamlCursor.Child(canary, "nodes"), "policy.canary.nodes", false))
@@ -108,6 +108,7 @@ internal static partial class PlanLoader
             (int)(cursor.Integer(policy, "policy", "retries", false, 0, 10) ?? 2),
             cursor.Boolean(policy, "policy", "rollbackOnFailure", true),
             phases.Count > 0 ? phases : Phases.All,
-            cursor.Duration(policy, "policy", "claimTtl", TimeSpan.FromMinutes(2), TimeSpan.FromHours(1), TimeSpan.FromSeconds(3)));
+            cursor.Duration(policy, "policy", "claimTtl", TimeSpan.FromMinutes(2), TimeSpan.FromHours(1), TimeSpan.FromSeconds(3)),
+            cursor.Boolean(policy, "policy", "allowDowngrade", false));
     }
 }

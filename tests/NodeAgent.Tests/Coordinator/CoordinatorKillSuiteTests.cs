@@ -131,13 +131,19 @@ public sealed class CoordinatorKillSuiteTests(ITestOutputHelper output)
         fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[preflight, backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
 
     /// <summary>
-    /// Back to the installed version: the same plan with the fleet's original binaries as artifacts. No preflight: going
-    /// down, the API server is older than the kubelets until the last node, which the skew check rightly refuses.
+    /// Back to the installed version: the same plan with the fleet's original binaries as artifacts, and
+    /// <c>allowDowngrade</c> unless <paramref name="allowed"/> is false. No preflight: going down, the API server is
+    /// older than the kubelets until the last node, which the skew check rightly refuses.
     /// </summary>
-    internal static string Downgrade(FleetFixture fleet, int round)
+    internal static string Downgrade(FleetFixture fleet, int round, bool allowed = true)
     {
         var path = fleet.WritePlan(new PlanOptions { Rollout = $"r{round}", BatchSize = "2", HealthTimeout = HealthTimeout, Phases = "[backup, controllers, canary, control-plane, workers, verify]", ClusterYaml = Controllers });
         var text = File.ReadAllText(path).Replace($"targetVersion: {Fleet.TargetVersion}", $"targetVersion: {Fleet.FromVersion}", StringComparison.Ordinal);
+        if (allowed)
+        {
+            text = text.Replace("  retries: 1\n", "  retries: 1\n  allowDowngrade: true\n", StringComparison.Ordinal);
+        }
+
         foreach (var artifact in fleet.Fleet.Manifest.Artifacts)
         {
             var component = artifact.Name[..artifact.Name.LastIndexOf("-v", StringComparison.Ordinal)];
