@@ -1,7 +1,7 @@
 using System.CommandLine;
-using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -48,10 +48,9 @@ internal static class RolloutCommand
 
             var journal = session.Journal;
             using var leadershipOrCtrlC = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Lost);
-            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
+            using var agents = AgentAccess.Open(plan, operationExtra: plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
-            var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System, plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
             KubeCluster? connected;
             try
             {
@@ -64,13 +63,10 @@ internal static class RolloutCommand
 
             using var kube = connected;
             using var http = new HttpClient { Timeout = plan.Policy.CallTimeout };
-            using var silence = plan.Cluster.Silence is { } alerts && plan.Runs(Phases.Silence) ? new SilenceHook(plan, alerts, http, journal, progress, TimeProvider.System) : null;
-            var hooks = new List<IRolloutHook>();
-            hooks.AddRange(silence is null ? [] : [silence]);
             var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
-            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress, owner)] : []);
+            using var hooks = RolloutComposition.Hooks(plan, agents.Client, journal, progress, owner, http, TimeProvider.System);
             var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
-            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, owner, cluster);
+            var engine = RolloutComposition.Engine(new RolloutSetup(plan, parse.GetValue(planArgument)!, agents.Client, journal, progress, hooks.All, TimeProvider.System, owner, cluster));
             var live = !parse.GetValue(plain) && !options.Machine(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try
@@ -88,10 +84,10 @@ internal static class RolloutCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: interrupted; nodes in flight finish in their agents; run rollout again to resume {plan.Rollout}");
-                if (hooks.Count > 0)
+                if (hooks.All.Count > 0)
                 {
                     await parse.InvocationConfiguration.Error.WriteLineAsync(
-                        $"nodeagent-coordinator: the cluster steps were left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): to give up instead, run abort {plan.Rollout} and then rollout once more, which starts the controllers and expires the silence");
+                        $"nodeagent-coordinator: the cluster steps were left as they are ({string.Join(", ", hooks.All.Select(h => h.Name))}): to give up instead, run abort {plan.Rollout} and then rollout once more, which starts the controllers and expires the silence");
                 }
                 return ExitCodes.RolloutFailed;
             }

@@ -4,10 +4,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NodeAgent.Client.Concurrency;
-using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
-using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Cli;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -80,10 +79,9 @@ internal static class DemoCommand
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var plan = PlanLoader.Load(planPath);
-        using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-        var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
+        using var agents = AgentAccess.Open(plan);
         await error.WriteLineAsync("demo: staging the artifacts on every node (before the window)");
-        if (await StageCommand.RunAsync(new ArtifactDistributor(plan, calls), error, error, cancellationToken) != ExitCodes.Ok)
+        if (await StageCommand.RunAsync(new ArtifactDistributor(plan, agents.Client), error, error, cancellationToken) != ExitCodes.Ok)
         {
             return ExitCodes.NodesFailed;
         }
@@ -93,7 +91,9 @@ internal static class DemoCommand
         // The simulated fleet has no Kubernetes API, etcd or Alertmanager: of the cluster steps the demo shows the
         // controllers stopped on the control-plane nodes for the window and started again after it.
         var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
-        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [new ControllersHook(plan, calls, journal, progress, owner)], TimeProvider.System, owner);
+        using var http = new HttpClient();
+        using var hooks = RolloutComposition.Hooks(plan, agents.Client, journal, progress, owner, http, TimeProvider.System);
+        var engine = RolloutComposition.Engine(new RolloutSetup(plan, planPath, agents.Client, journal, progress, hooks.All, TimeProvider.System, owner));
         var result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, error, () => engine.RunAsync(cancellationToken));
         var report = RolloutReport.From(result);
         var written = report.Write(Path.Combine(work, "reports"));

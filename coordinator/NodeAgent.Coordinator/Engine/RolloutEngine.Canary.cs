@@ -23,7 +23,7 @@ internal sealed partial class RolloutEngine
         var pending = Pending(canaries);
         foreach (var group in pending.Where(n => n.Role == Roles.ControlPlane).Select(n => (IReadOnlyList<PlanNode>)[n]).Append(pending.Where(n => n.Role == Roles.Worker).ToList()))
         {
-            var done = await UpgradeAsync(group, cancellationToken);
+            var done = await phases.Upgrade(group, cancellationToken);
             if (done is null)
             {
                 return PhaseOutcome.Aborted("aborted by request during the canary");
@@ -35,7 +35,7 @@ internal sealed partial class RolloutEngine
                 break;
             }
 
-            if (group.Any(n => n.Role == Roles.ControlPlane) && await _hooks.AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
+            if (group.Any(n => n.Role == Roles.ControlPlane) && await hooks.AfterControlPlaneNodeAsync(cancellationToken) is { } hookFailed)
             {
                 return hookFailed;
             }
@@ -48,12 +48,12 @@ internal sealed partial class RolloutEngine
         }
 
         progress.Say($"soaking the canary for {plan.Policy.SoakAfterCanary}");
-        if (!await _control.SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
+        if (!await phases.Control.SoakAsync(plan.Policy.SoakAfterCanary, cancellationToken))
         {
             return PhaseOutcome.Aborted("aborted by request during the canary soak");
         }
 
-        var gate = await _verifier.VerifyAsync(canaries, cancellationToken);
+        var gate = await phases.Verifier.VerifyAsync(canaries, cancellationToken);
         var bad = gate.Where(g => !g.Ok).ToList();
         progress.Say($"canary gate: {gate.Count - bad.Count} of {gate.Count} node(s) healthy at {plan.TargetVersion}");
         if (bad.Count > 0)
@@ -76,7 +76,7 @@ internal sealed partial class RolloutEngine
     private async Task<string> FailCanaryAsync(PlanNode node, string detail, CancellationToken cancellationToken)
     {
         var attempt = journal.Nodes(plan.Rollout).Single(n => n.Node == node.Name).Attempt;
-        var (state, notes) = await _upgrader.FailAsync(node, attempt, cancellationToken);
+        var (state, notes) = await phases.Upgrader.FailAsync(node, attempt, cancellationToken);
         journal.MarkNode(plan.Rollout, node.Name, state, $"canary gate failed after the soak: {detail}{notes}");
         progress.Say($"{node.Name}: canary gate failed after the soak: {detail}{notes}");
         return $"{node.Name}: {detail}{notes}";

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -74,7 +75,7 @@ internal sealed class EngineHarness : IDisposable
     public async Task<RolloutResult> RunAsync()
     {
         var owner = Journal.NextClaimOwner(Plan.Rollout, "engine-rules test");
-        var engine = new RolloutEngine(Plan, Path.Combine(_directory, "plan.yaml"), Agents, Journal, new RolloutProgress(Time, Plan.Inventory.Count), Hooks, Time, owner);
+        var engine = RolloutComposition.Engine(new RolloutSetup(Plan, Path.Combine(_directory, "plan.yaml"), Agents, Journal, new RolloutProgress(Time, Plan.Inventory.Count), Hooks, Time, owner));
         var run = Task.Run(() => engine.RunAsync(CancellationToken.None));
         var giveUpAt = Time.GetUtcNow() + FakeLimit;
         while (!run.IsCompleted && Time.GetUtcNow() < giveUpAt)
