@@ -4,7 +4,9 @@ using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Engine.Procedure;
 using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Logging;
 using NodeAgent.Coordinator.Plans;
+using NodeAgent.Coordinator.Progress;
 
 namespace NodeAgent.Coordinator.Composition;
 
@@ -43,6 +45,17 @@ internal static class RolloutComposition
             new VerifyPhase(plan, journal, verifier));
         return new RolloutEngine(plan, planPath, journal, observer, claims, new Reconciler(plan, agents, journal, observer), steps, phases);
     }
+
+    /// <summary>
+    /// Who watches a rollout: the progress (live view, plain lines, metrics) and, with <c>--log-format json</c>, the
+    /// structured log.
+    /// </summary>
+    public static IRolloutObserver Observer(RolloutProgress progress, RolloutLog? log) =>
+        log is null ? progress : new ObserverSet([progress, log]);
+
+    /// <summary>The structured log of a rollout, as JSON lines on <paramref name="error"/>.</summary>
+    public static RolloutLog Log(string rollout, TextWriter error, TimeProvider time) =>
+        new(new JsonLineLoggerProvider(error, time).CreateLogger(RolloutLog.Category), rollout);
 
     /// <summary>
     /// The cluster hooks the plan asks for, in the order they act before the window: the alert silence (with a

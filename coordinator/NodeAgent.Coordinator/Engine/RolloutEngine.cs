@@ -86,7 +86,7 @@ internal sealed partial class RolloutEngine(
         await claims.ReleaseAllAsync(cancellationToken);
         journal.SetState(plan.Rollout, outcome.State, outcome.Message);
         journal.AddEvent(plan.Rollout, $"{outcome.State}: {outcome.Message}");
-        progress.Say($"rollout {plan.Rollout} {outcome.State}: {outcome.Message}");
+        progress.Ended(plan.Rollout, outcome.State, outcome.Message);
         return Result();
     }
 
