@@ -29,15 +29,9 @@ internal static class RolloutComposition
         var upgrader = new NodeUpgrader(plan, agents, journal, observer, time, owner, verifier);
         NodeBatch upgrade = new BatchUpgrade(plan, control, claims, upgrader).RunAsync;
         var phases = new RolloutPhases(
-            new Preflight(plan, agents),
-            cluster is null ? null : new PlacementPreflight(plan, cluster.Kube, journal, observer),
-            cluster?.FixLabels ?? false,
-            new BackupPhase(plan, agents, journal, observer, owner),
-            plan.Cluster.Etcd is { } etcd ? new EtcdBackupStep(plan.Rollout, etcd, journal, observer, time) : null,
-            control,
-            upgrade,
-            upgrader,
-            verifier,
+            new PreflightPhase(plan, journal, observer, new Preflight(plan, agents), cluster is null ? null : new PlacementPreflight(plan, cluster.Kube, journal, observer), cluster?.FixLabels ?? false),
+            new BackupPhase(new NodeBackups(plan, agents, journal, observer, owner), plan.Cluster.Etcd is { } etcd ? new EtcdBackupStep(plan.Rollout, etcd, journal, observer, time) : null),
+            new CanaryPhase(plan, journal, observer, control, steps, upgrade, upgrader, verifier),
             new FailureBudget(plan.Policy.FailuresPerBatch, plan.Policy.FailuresTotal, plan.Inventory.Count),
             new ControlPlanePhase(plan, upgrade, steps.AfterControlPlaneNodeAsync),
             new WorkersPhase(plan, journal, observer, control, upgrade),

@@ -133,14 +133,22 @@ internal sealed partial class RolloutEngine(
     private async Task<PhaseOutcome> RunPhasesAsync(CancellationToken cancellationToken)
     {
         progress.Preload(journal.Nodes(plan.Rollout).Count(n => NodeStates.IsDone(n.State)));
-        if (plan.Runs(Phases.Preflight) && await PreflightAsync(cancellationToken) is { } preflight)
+        if (plan.Runs(Phases.Preflight))
         {
-            return PhaseOutcome.Failed(preflight);
+            Phase(Phases.Preflight);
+            if (await phases.Preflight.RunAsync(Pending(plan.Inventory), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
-        if (plan.Runs(Phases.Backup) && await BackupAsync(cancellationToken) is { } backup)
+        if (plan.Runs(Phases.Backup))
         {
-            return PhaseOutcome.Failed(backup);
+            Phase(Phases.Backup);
+            if (await phases.Backup.RunAsync(Pending(plan.Inventory), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
         if (Pending(plan.Inventory).Count > 0 && await hooks.RunAsync(hooks.All, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
@@ -149,9 +157,13 @@ internal sealed partial class RolloutEngine(
         }
 
         var canaries = plan.Runs(Phases.Canary) ? BatchPlanner.Canaries(plan) : [];
-        if (canaries.Count > 0 && await CanaryAsync(canaries, cancellationToken) is { } canary)
+        if (canaries.Count > 0)
         {
-            return canary;
+            Phase(Phases.Canary);
+            if (await phases.Canary.RunAsync(canaries, Pending(canaries), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
         if (plan.Runs(Phases.ControlPlane))
@@ -208,47 +220,6 @@ internal sealed partial class RolloutEngine(
         return notTouched == 0
             ? PhaseOutcome.Succeeded($"{plan.Inventory.Count} node(s) at {plan.TargetVersion}")
             : PhaseOutcome.Failed($"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
-    }
-
-    private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
-    {
-        Phase(Phases.Preflight);
-        var problems = (await phases.Preflight.RunAsync(journal.Nodes(plan.Rollout), cancellationToken)).ToList();
-        if (problems.Count == 0 && phases.Placement is { } placement)
-        {
-            problems.AddRange(await placement.RunAsync(Pending(plan.Inventory), phases.FixLabels, cancellationToken));
-        }
-
-        foreach (var problem in problems)
-        {
-            progress.Say($"preflight: {problem}");
-        }
-
-        return problems.Count == 0 ? null : $"preflight found {problems.Count} problem(s); nothing was touched: {string.Join("; ", problems.Take(5))}";
-    }
-
-    private async Task<string?> BackupAsync(CancellationToken cancellationToken)
-    {
-        Phase(Phases.Backup);
-        var failures = await phases.Backup.RunAsync(Pending(plan.Inventory), cancellationToken);
-        if (failures.Count > 0)
-        {
-            return $"backup failed on {failures.Count} component(s); no node was upgraded in this run: {string.Join("; ", failures.Take(5))}";
-        }
-
-        if (phases.EtcdBackup is { } etcd)
-        {
-            try
-            {
-                await etcd.RunAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is CoordinatorException or IOException or UnauthorizedAccessException)
-            {
-                return $"etcd snapshot failed; nothing was upgraded: {ex.Message}";
-            }
-        }
-
-        return null;
     }
 
     private List<PlanNode> Pending(IEnumerable<PlanNode> nodes)

@@ -80,7 +80,13 @@ internal sealed class EngineHarness : IDisposable
     {
         var owner = Journal.NextClaimOwner(Plan.Rollout, "engine-rules test");
         var engine = RolloutComposition.Engine(new RolloutSetup(Plan, Path.Combine(_directory, "plan.yaml"), Agents, Journal, RolloutComposition.Observer(new RolloutProgress(Time, Plan.Inventory.Count), Log), Hooks, Time, owner));
-        var run = Task.Run(() => engine.RunAsync(CancellationToken.None));
+        return await AdvanceUntilDoneAsync(() => engine.RunAsync(CancellationToken.None));
+    }
+
+    /// <summary>Runs <paramref name="work"/> to its end, moving the fake clock while it waits.</summary>
+    public async Task<T> AdvanceUntilDoneAsync<T>(Func<Task<T>> work)
+    {
+        var run = Task.Run(work);
         var giveUpAt = Time.GetUtcNow() + FakeLimit;
         while (!run.IsCompleted && Time.GetUtcNow() < giveUpAt)
         {
@@ -88,7 +94,7 @@ internal sealed class EngineHarness : IDisposable
             Time.Advance(Step);
         }
 
-        Assert.True(run.IsCompleted, $"the engine did not finish within {FakeLimit} of fake time");
+        Assert.True(run.IsCompleted, $"the work did not finish within {FakeLimit} of fake time");
         return await run;
     }
 

@@ -3,20 +3,14 @@ using NodeAgent.Coordinator.Cluster;
 namespace NodeAgent.Coordinator.Engine.Procedure;
 
 /// <summary>
-/// The steps <see cref="RolloutEngine"/> sequences, made by the composition root. The cluster steps
-/// (<see cref="Placement"/>, <see cref="EtcdBackup"/>, <see cref="LabelPods"/>) are null when the plan has no
-/// Kubernetes access or no etcd section.
+/// The phases <see cref="RolloutEngine"/> sequences, one class each, made by the composition root.
+/// <see cref="LabelPods"/> is null without Kubernetes access; <see cref="Budget"/> is shared by the control-plane and
+/// worker phases (the total counts across both).
 /// </summary>
 internal sealed record RolloutPhases(
-    Preflight Preflight,
-    PlacementPreflight? Placement,
-    bool FixLabels,
+    PreflightPhase Preflight,
     BackupPhase Backup,
-    EtcdBackupStep? EtcdBackup,
-    RolloutControl Control,
-    NodeBatch Upgrade,
-    NodeUpgrader Upgrader,
-    Verifier Verifier,
+    CanaryPhase Canary,
     FailureBudget Budget,
     ControlPlanePhase ControlPlane,
     WorkersPhase Workers,
