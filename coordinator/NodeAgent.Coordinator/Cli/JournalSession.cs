@@ -43,10 +43,10 @@ internal sealed class JournalSession : IAsyncDisposable
             {
                 return new JournalSession(journal, RolloutJournal.LockForRollout(options.JournalPath(parse)), null);
             }
-            catch (CoordinatorException ex)
+            catch
             {
                 journal.Dispose();
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
+                throw;
             }
         }
 
@@ -55,11 +55,6 @@ internal sealed class JournalSession : IAsyncDisposable
         {
             var leadership = await EtcdLeadership.CampaignAsync(kv, rollout, ClaimOwner.ThisProcess, leaseTtl, standby, TimeProvider.System, say, cancellationToken);
             return new JournalSession(new EtcdRolloutJournal(kv, TimeProvider.System, leadership), null, leadership);
-        }
-        catch (CoordinatorException ex)
-        {
-            kv.Dispose();
-            throw new CliFailure(ex.Message, ExitCodes.Refused);
         }
         catch
         {

@@ -56,17 +56,7 @@ internal static class RolloutCommand
             using var agents = AgentAccess.Open(plan, operationExtra: plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
-            KubeCluster? connected;
-            try
-            {
-                connected = plan.Cluster.Kubernetes is { } access ? KubeCluster.Connect(access) : null;
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
-            }
-
-            using var kube = connected;
+            using var kube = plan.Cluster.Kubernetes is { } access ? KubeCluster.Connect(access) : null;
             using var http = new HttpClient { Timeout = plan.Policy.CallTimeout };
             var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
             var observer = RolloutComposition.Observer(progress, log);
@@ -78,10 +68,6 @@ internal static class RolloutCommand
             try
             {
                 result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, log is null ? error : TextWriter.Null, () => engine.RunAsync(leadershipOrCtrlC.Token));
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
             }
             catch (OperationCanceledException) when (session.Lost.IsCancellationRequested)
             {
