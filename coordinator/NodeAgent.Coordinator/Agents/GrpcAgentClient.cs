@@ -22,6 +22,9 @@ internal sealed class GrpcAgentClient(AgentClientPool pool, RolloutPolicy policy
     public Task<CallResult<ListOperationsResponse>> UnfinishedAsync(PlanNode node, CancellationToken cancellationToken) =>
         CallAsync(node, client => client.ListOperationsAsync(new ListOperationsRequest { UnfinishedOnly = true, Limit = 1000 }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
 
+    public Task<CallResult<ListOperationsResponse>> LatestAsync(PlanNode node, string component, CancellationToken cancellationToken) =>
+        CallAsync(node, client => client.ListOperationsAsync(new ListOperationsRequest { Component = component, Limit = 1 }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+
     public Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken) =>
         CallAsync(node, client => OperationFollow.FollowAsync(client, operationId, Follow(), _ => { }, time, cancellationToken));
 

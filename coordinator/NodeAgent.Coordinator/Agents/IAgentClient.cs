@@ -18,6 +18,9 @@ internal interface IAgentClient
     /// <summary>The node's operations that are not finished yet.</summary>
     Task<CallResult<ListOperationsResponse>> UnfinishedAsync(PlanNode node, CancellationToken cancellationToken);
 
+    /// <summary>The newest operation on one of the node's components (the agent runs one at a time per component), or none.</summary>
+    Task<CallResult<ListOperationsResponse>> LatestAsync(PlanNode node, string component, CancellationToken cancellationToken);
+
     /// <summary>Follows an operation that is already on the node to its end (NotFound, refused, when there is none).</summary>
     Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken);
 

@@ -27,7 +27,7 @@ internal sealed record GettableSilence(
     string CreatedBy,
     string Comment)
 {
-    public Silence ToSilence() => new(Id, Status.State, StartsAt, EndsAt);
+    public Silence ToSilence() => new(Id, Status.State, StartsAt, EndsAt, Comment);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

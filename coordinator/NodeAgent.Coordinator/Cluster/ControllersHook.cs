@@ -11,12 +11,14 @@ namespace NodeAgent.Coordinator.Cluster;
 /// <summary>
 /// Stops kube-controller-manager and kube-scheduler (the plan's list) through the agents on the control-plane
 /// nodes before the window, so that no node controller marks nodes NotReady and evicts pods while kubelets restart;
-/// stops them again after each control-plane node's upgrade (an apply restarts what it upgrades); starts them
-/// again after the nodes are done, or when the rollout stops early. The intent to stop is journaled before the
-/// first stop is sent, so that a rollout that fails half way through stopping still starts them again. Only
-/// components an agent's catalog has are touched, and the report says so when that is none (static pods).
-/// Operation ids carry the run number and the step, so a resumed rollout stops them again and an undo is never
-/// answered with an earlier failed start.
+/// stops them again after each control-plane node's upgrade if the upgrade started them (an apply restarts what it
+/// upgrades); starts them again after the nodes are done, or when the rollout stops early. The intent to stop is
+/// journaled before the first stop is sent, so that a rollout that fails half way through stopping still starts them
+/// again. Only components an agent's catalog has are touched, and the report says so when that is none (static pods).
+/// Before each stop or start the agent is asked for the component's newest operation: one that already did this
+/// (a previous run's or a replaced leader's) is taken as done, one of this rollout still running is followed, so
+/// across crashes and takeovers each controller is stopped once for the window and started once at its end.
+/// Operation ids carry the run number and the step, so an undo is never answered with an earlier failed start.
 /// </summary>
 internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner) : IRolloutHook
 {
@@ -84,9 +86,9 @@ internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJou
         }
     }
 
-    /// <summary>Stops or starts every listed controller in each control-plane agent's catalog; returns what was done and what failed.</summary>
     private List<PlanNode> ControlPlane() => plan.Inventory.Where(n => n.Role == Roles.ControlPlane).ToList();
 
+    /// <summary>Stops or starts every listed controller in each control-plane agent's catalog; returns what was done and what failed.</summary>
     private async Task<(List<string> Acted, List<string> Problems)> ActAsync(string action, IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
     {
         var acted = new List<string>();
@@ -104,10 +106,9 @@ internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJou
 
             foreach (var component in plan.Cluster.Controllers.Where(c => info.Value!.Components.Any(s => s.Name == c)))
             {
-                var id = OperationIds.For(plan.Rollout, node.Name, component, action, run);
-                var result = start
-                    ? await calls.StartAsync(node, new StartComponentRequest { OperationId = id, Component = component, Claim = owner.Ref(), HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, cancellationToken)
-                    : await calls.StopAsync(node, new StopComponentRequest { OperationId = id, Component = component, Claim = owner.Ref() }, cancellationToken);
+                var result = await AlreadyDoneAsync(node, component, start, cancellationToken) ?? (start
+                    ? await calls.StartAsync(node, new StartComponentRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component, action, run), Component = component, Claim = owner.Ref(), HealthTimeout = Duration.FromTimeSpan(plan.Policy.HealthTimeout) }, cancellationToken)
+                    : await calls.StopAsync(node, new StopComponentRequest { OperationId = OperationIds.For(plan.Rollout, node.Name, component, action, run), Component = component, Claim = owner.Ref() }, cancellationToken));
                 if (!result.Ok || result.Value!.State != OperationState.Succeeded)
                 {
                     problems.Add($"{node.Name}: {action} {component}: {result.Error ?? result.Value!.Message}");
@@ -115,10 +116,33 @@ internal sealed class ControllersHook(Plan plan, IAgentClient calls, IRolloutJou
                 }
 
                 acted.Add($"{component} on {node.Name}");
-                journal.AddEvent(plan.Rollout, $"controllers: {action} {component} on {node.Name}: {result.Value.Message}");
+                journal.AddEvent(plan.Rollout, $"controllers: {action} {component} on {node.Name}: {result.Value.Message} ({result.Value.OperationId})");
             }
         }
 
         return (acted, problems);
+    }
+
+    /// <summary>
+    /// The component's newest operation when it already stopped (or started) it: that result stands, and a second
+    /// stop or start is not sent. One of this rollout's that is still running is followed to its end. Null when the
+    /// stop or start has to be sent (the newest operation is something else, failed, or there is none).
+    /// </summary>
+    private async Task<CallResult<Operation>?> AlreadyDoneAsync(PlanNode node, string component, bool start, CancellationToken cancellationToken)
+    {
+        var latest = await calls.LatestAsync(node, component, cancellationToken);
+        if (!latest.Ok)
+        {
+            return CallResult<Operation>.Failure(latest.Error!, latest.Refused);
+        }
+
+        var kind = start ? OperationKind.Start : OperationKind.Stop;
+        return latest.Value!.Operations.FirstOrDefault() switch
+        {
+            { State: OperationState.Succeeded } newest when newest.Kind == kind => CallResult<Operation>.Success(newest),
+            { State: OperationState.Running } newest when newest.Kind == kind && OperationIds.BelongsTo(plan.Rollout, newest.OperationId) =>
+                await calls.FollowAsync(node, newest.OperationId, cancellationToken),
+            _ => null,
+        };
     }
 }

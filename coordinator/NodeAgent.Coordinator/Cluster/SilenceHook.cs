@@ -8,18 +8,23 @@ namespace NodeAgent.Coordinator.Cluster;
 /// Holds an Alertmanager silence over the rollout window: created (or, on a resumed rollout, the journaled one
 /// extended) before the first node, extended while the rollout runs whenever less than half its duration is left,
 /// and expired after the nodes are done or when the rollout stops early. A coordinator that dies leaves a silence
-/// that runs out by itself within one duration.
+/// that runs out by itself within one duration. Across crashes and standby takeovers there is one silence per
+/// rollout, expired once: a run that finds no journaled id adopts a live silence with this rollout's matchers,
+/// creator and comment (its predecessor may have died between creating it and journaling its id), and the expiry is
+/// journaled by id, so a later run that reaches the end again does not expire it a second time.
 /// </summary>
 internal sealed class SilenceHook : IRolloutHook, IDisposable
 {
     public const string Fact = "silence";
     private const string IdFact = "_silence-id";
+    private const string ExpiredFact = "_silence-expired";
     private readonly Plan _plan;
     private readonly AlertSilences _api;
     private readonly IRolloutJournal _journal;
     private readonly IRolloutObserver _progress;
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
+    private readonly string _comment;
     private CancellationTokenSource? _keeper;
     private Task? _keeping;
     private bool _ended;
@@ -31,9 +36,9 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
         _progress = progress;
         _time = time;
         _duration = silence.Duration;
-        var comment = silence.Comment.Length > 0 ? silence.Comment : $"NodeAgent rollout {plan.Rollout} to {plan.TargetVersion}";
+        _comment = silence.Comment.Length > 0 ? silence.Comment : $"NodeAgent rollout {plan.Rollout} to {plan.TargetVersion}";
         var matchers = silence.Matchers.Select(m => new SilenceMatcher(m.Name, m.Value, m.IsRegex, m.IsEqual)).ToList();
-        _api = new AlertSilences(http, new SilenceOptions(silence.Url, matchers, silence.Duration, silence.CreatedBy, comment), time);
+        _api = new AlertSilences(http, new SilenceOptions(silence.Url, matchers, silence.Duration, silence.CreatedBy, _comment), time);
     }
 
     public string Name => "silence";
@@ -43,7 +48,9 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
 
     public async Task BeforeWindowAsync(CancellationToken cancellationToken)
     {
-        var existing = SilenceId is { } id ? await _api.GetAsync(id, cancellationToken) : null;
+        var existing = SilenceId is { } id
+            ? await _api.GetAsync(id, cancellationToken)
+            : (await _api.ListAsync(cancellationToken)).FirstOrDefault(s => s.Comment == _comment && s.State is "active" or "pending");
         var resumed = existing is { State: "active" or "pending" };
         var held = resumed ? await _api.ExtendAsync(existing!.Id, cancellationToken) : await _api.CreateAsync(cancellationToken);
         Record(held, resumed ? "extended (resumed rollout)" : "created");
@@ -124,7 +131,14 @@ internal sealed class SilenceHook : IRolloutHook, IDisposable
             return;
         }
 
+        if (_journal.Fact(_plan.Rollout, "", ExpiredFact) == id)
+        {
+            _progress.Say($"silence: {id} was already expired by an earlier run");
+            return;
+        }
+
         await _api.ExpireAsync(id, cancellationToken);
+        _journal.SetFact(_plan.Rollout, "", ExpiredFact, id);
         _journal.SetFact(_plan.Rollout, "", Fact, $"{id}: expired {why} at {_time.GetUtcNow():u}");
         _journal.AddEvent(_plan.Rollout, $"silence: {id} expired {why}");
         _progress.Say($"silence: {id} expired {why}");

@@ -54,7 +54,7 @@ internal sealed partial class RolloutEngine
             {
                 await hook.OnStopAsync(held, cancellationToken);
             }
-            catch (Exception ex) when (ex is CoordinatorException or HttpRequestException or Grpc.Core.RpcException)
+            catch (Exception ex) when (ex is CoordinatorException and not Journal.Etcd.LeadershipLostException or HttpRequestException or Grpc.Core.RpcException)
             {
                 journal.AddEvent(plan.Rollout, $"{hook.Name}: could not undo its step after the rollout stopped: {ex.Message}");
                 progress.Say($"{hook.Name}: could not undo its step: {ex.Message}");

@@ -3,12 +3,13 @@ using NodeAgent.Tests.Infrastructure;
 
 namespace NodeAgent.Tests.Cli;
 
-/// <summary>The three programs an operator types, run as real processes in a chosen directory, with their output.</summary>
+/// <summary>The three programs an operator types (and the fuzz harness), run as real processes in a chosen directory, with their output.</summary>
 internal static class CliProcess
 {
     public const string AgentCtl = "agentctl";
     public const string Coordinator = "nodeagent-coordinator";
     public const string Agent = "nodeagent";
+    public const string Fuzz = "nodeagent-fuzz";
 
     public static async Task<CliResult> RunAsync(string program, IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -45,6 +46,7 @@ internal static class CliProcess
     {
         AgentCtl => DotnetProcess.ProjectOutput("agent/AgentCtl", "agentctl.dll"),
         Coordinator => DotnetProcess.ProjectOutput("coordinator/NodeAgent.Coordinator", "nodeagent-coordinator.dll"),
+        Fuzz => DotnetProcess.ProjectOutput("tests/Fuzz", "nodeagent-fuzz.dll"),
         _ => Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"),
     };
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Journal.Etcd;
 using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Tests.Engine;
@@ -18,6 +19,12 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
 
     /// <summary>Called as an apply starts (the test requests pause or abort here, as an operator would mid-rollout).</summary>
     public Action<string>? OnApply { get; set; }
+
+    /// <summary>
+    /// A start reaches the agent and runs there, but its caller is replaced before the answer (a leader that lost its
+    /// lease mid-call): the agent lists the start as running, finishes it later, and the call ends with a lost leadership.
+    /// </summary>
+    public bool StartsOutliveTheirCaller { get; set; }
 
     public int MaxConcurrentApplies { get; private set; }
 
@@ -89,6 +96,15 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
     public Task<CallResult<ListOperationsResponse>> UnfinishedAsync(PlanNode node, CancellationToken cancellationToken) =>
         Answer(node, "unfinished", "", "", fake => new ListOperationsResponse { Operations = { fake.StuckOperations.Select(id => new Operation { OperationId = id, State = OperationState.Running }) } });
 
+    public Task<CallResult<ListOperationsResponse>> LatestAsync(PlanNode node, string component, CancellationToken cancellationToken) =>
+        Answer(node, "latest", component, "", fake =>
+        {
+            lock (fake.History)
+            {
+                return new ListOperationsResponse { Operations = { fake.History.Where(o => o.Component == component).TakeLast(1) } };
+            }
+        });
+
     public async Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken)
     {
         Record(node.Name, "follow", "", operationId);
@@ -146,7 +162,7 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
 
         fake.ProbesSinceApply = 0;
 
-        var op = Finished(request.OperationId, request.Component, failed ? OperationState.RolledBack : OperationState.Succeeded, failed ? "health check failed; rolled back" : "applied");
+        var op = Remember(fake, Finished(request.OperationId, request.Component, failed ? OperationState.RolledBack : OperationState.Succeeded, failed ? "health check failed; rolled back" : "applied", OperationKind.Apply));
         op.FromVersion = from;
         op.ToVersion = failed ? from : request.TargetVersion;
         op.Changed = !failed && from != request.TargetVersion;
@@ -166,10 +182,20 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
         });
 
     public Task<CallResult<Operation>> StartAsync(PlanNode node, StartComponentRequest request, CancellationToken cancellationToken) =>
-        Answer(node, "start", request.Component, request.OperationId, _ => Finished(request.OperationId, request.Component, OperationState.Succeeded, "started"));
+        Answer(node, "start", request.Component, request.OperationId, fake =>
+        {
+            var started = Finished(request.OperationId, request.Component, OperationState.Succeeded, "started", OperationKind.Start);
+            if (!StartsOutliveTheirCaller)
+            {
+                return Remember(fake, started);
+            }
+
+            Remember(fake, new Operation(started) { State = OperationState.Running, Message = "starting" });
+            throw new LeadershipLostException($"replaced while {request.OperationId} ran");
+        });
 
     public Task<CallResult<Operation>> StopAsync(PlanNode node, StopComponentRequest request, CancellationToken cancellationToken) =>
-        Answer(node, "stop", request.Component, request.OperationId, _ => Finished(request.OperationId, request.Component, OperationState.Succeeded, "stopped"));
+        Answer(node, "stop", request.Component, request.OperationId, fake => Remember(fake, Finished(request.OperationId, request.Component, OperationState.Succeeded, "stopped", OperationKind.Stop)));
 
     public async Task<CallResult<AcquireClaimResponse>> AcquireClaimAsync(PlanNode node, AcquireClaimRequest request, CancellationToken cancellationToken)
     {
@@ -188,8 +214,21 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
         where T : class =>
         CallResult<T>.Failure($"{node.Name} ({node.Address}): no agent listening (connection refused)", refused: false);
 
-    private Operation Finished(string id, string component, OperationState state, string message) =>
-        _operations.GetOrAdd(id, _ => new Operation { OperationId = id, Component = component, State = state, Message = message, ToVersion = target });
+    private static Operation Remember(FakeNode fake, Operation op)
+    {
+        lock (fake.History)
+        {
+            if (!fake.History.Contains(op))
+            {
+                fake.History.Add(op);
+            }
+        }
+
+        return op;
+    }
+
+    private Operation Finished(string id, string component, OperationState state, string message, OperationKind kind = OperationKind.Unspecified) =>
+        _operations.GetOrAdd(id, _ => new Operation { OperationId = id, Kind = kind, Component = component, State = state, Message = message, ToVersion = target });
 
     private async Task<CallResult<T>> Answer<T>(PlanNode node, string kind, string component, string operationId, Func<FakeNode, T> answer)
         where T : class

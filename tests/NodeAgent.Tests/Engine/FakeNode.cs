@@ -1,3 +1,5 @@
+using NodeAgent.Contracts.V1;
+
 namespace NodeAgent.Tests.Engine;
 
 /// <summary>The script of one fake agent: what it runs, how it answers, how long its applies take.</summary>
@@ -50,4 +52,7 @@ internal sealed class FakeNode(string name, IReadOnlyList<string> components, st
 
     /// <summary>Operation ids the agent still runs and never finishes (the reconcile finds them).</summary>
     public List<string> StuckOperations { get; } = [];
+
+    /// <summary>The node's operations, oldest first (the newest per component answers LatestAsync).</summary>
+    public List<Operation> History { get; } = [];
 }

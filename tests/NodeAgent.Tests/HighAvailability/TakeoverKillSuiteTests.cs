@@ -1,7 +1,9 @@
 using System.Globalization;
 using DemoFleet;
 using NodeAgent.Contracts.V1;
+using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
+using NodeAgent.Tests.Cluster;
 using NodeAgent.Tests.Coordinator;
 using NodeAgent.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -11,14 +13,15 @@ namespace NodeAgent.Tests.HighAvailability;
 /// <summary>
 /// Three coordinators on one rollout with an etcd journal (a real three-member cluster): the leader is killed with
 /// SIGKILL, or frozen with SIGSTOP until a standby took over and then woken, at random moments, over and over, each
-/// replaced by a fresh standby. Every node is upgraded exactly once, none is skipped, the controllers are running at
-/// the end and never started during an apply, and a woken old leader does nothing: the agents refuse its calls by
-/// their fencing number.
+/// replaced by a fresh standby. Every node is upgraded exactly once, none is skipped, each round holds one
+/// Alertmanager silence, expired at the end, each controller is started exactly once, at the end, and never during an apply, and a woken old leader does nothing: the agents refuse its
+/// calls by their fencing number.
 /// </summary>
 [Trait("Category", "HighAvailability")]
 public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
 {
     private const int Takeovers = 20;
+    private static readonly HttpClient SilenceHttp = new();
     private const int Coordinators = 3;
     private static readonly TimeSpan TakeoverTimeout = TimeSpan.FromSeconds(90);
 
@@ -26,6 +29,7 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
     public async Task Rollout_LeaderKilledOrFrozenAtRandomMoments_StandbysFinishItNothingTwiceNoneSkipped()
     {
         await using var etcd = await EtcdCluster.StartAsync();
+        using var alertmanager = await AlertmanagerServer.StartAsync();
         var seed = Environment.GetEnvironmentVariable("NODEAGENT_KILL_SEED") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
         output.WriteLine($"seed {seed} (NODEAGENT_KILL_SEED={seed} replays the kill moments)");
         var random = new Random(seed);
@@ -38,7 +42,7 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
         {
             // Each round upgrades a fresh fleet: a downgrade needs allow_downgrade, which rollouts do not send.
             await using var fleet = await FleetFixture.StartAsync(nodes: 4, controlPlane: 1, startupDelayMs: 3000, startupDelayMaxMs: 8000);
-            var plan = ShortClaims(CoordinatorKillSuiteTests.Upgrade(fleet, round));
+            var plan = Silenced(ShortClaims(CoordinatorKillSuiteTests.Upgrade(fleet, round)), alertmanager);
             Assert.Equal(NodeAgent.Coordinator.Cli.ExitCodes.Ok, (await fleet.CoordinatorAsync("stage", plan)).ExitCode);
             var group = new Group(fleet, etcd.Journal(), plan);
             try
@@ -81,11 +85,12 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
 
             await CoordinatorKillSuiteTests.CheckRoundAsync(fleet, $"r{round}", Fleet.TargetVersion, tally);
             controllerStarts += await CheckControllersBackAsync(fleet, $"r{round}", tally);
+            await CheckOneSilenceExpiredAsync(alertmanager, $"r{round}", tally);
             fenced += FencingRefusals(fleet);
         }
 
         output.WriteLine($"takeovers: {takeovers}, applied twice: {tally.AppliedTwice}, skipped: {tally.Skipped}, calls refused by fencing: {fenced}");
-        output.WriteLine($"controller starts: {controllerStarts} (each after a stop of the same run, the last one leaving them running)");
+        output.WriteLine($"controller starts: {controllerStarts} (one per controller per round, after its stops)");
         output.WriteLine($"frozen leaders woken after a takeover: {woken}");
         Assert.True(tally.Problems.Count == 0, string.Join("\n---\n", tally.Problems));
         Assert.True(takeovers >= Takeovers);
@@ -131,6 +136,32 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
         Assert.True(refused > 0, "no call of the woken leader reached an agent to be refused");
     }
 
+    /// <summary>The rollout holds an Alertmanager silence over its window (the real server from Debian's package).</summary>
+    private static string Silenced(string plan, ServerProcess alertmanager)
+    {
+        var text = File.ReadAllText(plan)
+            .Replace("[preflight, backup, controllers,", "[preflight, backup, silence, controllers,", StringComparison.Ordinal)
+            .Replace("cluster:\n", $"cluster:\n  alertmanager:\n    url: {alertmanager.Url}\n    matchers: [{{ name: cluster, value: prod }}]\n    duration: 1h\n", StringComparison.Ordinal);
+        File.WriteAllText(plan, text);
+        return plan;
+    }
+
+    /// <summary>
+    /// One silence for the round's rollout, however many leaders took over (each adopts the one its predecessor
+    /// created), and it is expired at the end.
+    /// </summary>
+    private static async Task CheckOneSilenceExpiredAsync(ServerProcess alertmanager, string rollout, CoordinatorKillSuiteTests.Tally tally)
+    {
+        var any = new SilenceOptions(alertmanager.Url, [new SilenceMatcher("cluster", "prod")], TimeSpan.FromHours(1), "nodeagent-coordinator", "any");
+        var silences = (await new AlertSilences(SilenceHttp, any, TimeProvider.System).ListAsync(CancellationToken.None))
+            .Where(x => x.Comment == $"NodeAgent rollout {rollout} to {Fleet.TargetVersion}")
+            .ToList();
+        if (silences.Count != 1 || silences[0].State != "expired")
+        {
+            tally.Problems.Add($"{rollout}: expected one expired silence, Alertmanager holds {string.Join(", ", silences.Select(x => $"{x.Id} ({x.State})"))}");
+        }
+    }
+
     /// <summary>Claims renewed every 2 s, so that a woken leader's first act toward the agents comes at once.</summary>
     private static string ShortClaims(string plan)
     {
@@ -149,10 +180,10 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
         });
 
     /// <summary>
-    /// The controllers are running at the end: on each control-plane node the last of every controller's stops and
-    /// starts in the rollout is a start (a run that took over stops them again for its window and starts them after
-    /// it; none overlaps an apply, which <see cref="CoordinatorKillSuiteTests.CheckRoundAsync"/> checks). Returns the
-    /// number of starts.
+    /// The controllers are undone exactly once: on each control-plane node every controller has exactly one start in
+    /// the rollout, after all its stops, however many leaders took over (a run that takes over asks the agent what
+    /// the rollout already did; none overlaps an apply, which <see cref="CoordinatorKillSuiteTests.CheckRoundAsync"/>
+    /// checks). Returns the number of starts.
     /// </summary>
     private static async Task<int> CheckControllersBackAsync(FleetFixture fleet, string rollout, CoordinatorKillSuiteTests.Tally tally)
     {
@@ -166,10 +197,11 @@ public sealed class TakeoverKillSuiteTests(ITestOutputHelper output)
             foreach (var component in new[] { "kube-controller-manager", "kube-scheduler" })
             {
                 var kinds = ops.Where(o => o.Component == component).Select(o => o.Kind).ToList();
-                starts += kinds.Count(k => k == OperationKind.Start);
-                if (kinds.Count == 0 || kinds[^1] != OperationKind.Start)
+                var started = kinds.Count(k => k == OperationKind.Start);
+                starts += started;
+                if (started != 1 || kinds[^1] != OperationKind.Start)
                 {
-                    tally.Problems.Add($"{rollout}: {node.Name} {component} is not running at the end: its stops and starts were {string.Join(", ", kinds)}");
+                    tally.Problems.Add($"{rollout}: {node.Name} {component} was not started exactly once, at the end: its stops and starts were {string.Join(", ", kinds)}");
                 }
             }
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NodeAgent.Configuration;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Plans;
+using NodeAgent.Fuzz;
 using NodeAgent.Health;
 using NodeAgent.Security;
 using NodeAgent.Tests.Infrastructure;
@@ -73,8 +74,8 @@ public sealed class PropertyTierTests(ITestOutputHelper output)
         var tried = 0;
 
         tried += await RequestsAsync(problems);
-        tried += Files(problems, RandomInputTests.Plans, PlanFiles, "plan.yaml", path => PlanLoader.Load(path), ex => ex is PlanException plan ? plan.Errors : null);
-        tried += Files(problems, Configs, ConfigFiles, "agent.yaml", path => AgentConfigLoader.Load(path), ex => ex is AgentConfigException config ? config.Message.Split('\n') : null);
+        tried += Files(problems, RandomInputTests.Plans, PlanFiles, "plan");
+        tried += Files(problems, Configs, ConfigFiles, "config");
         tried += CertificateSubjects(problems);
         tried += await StateDirectoriesAsync(problems);
 
@@ -106,28 +107,18 @@ public sealed class PropertyTierTests(ITestOutputHelper output)
         return tried;
     }
 
-    /// <summary>Writes each generated document to a file and loads it: it loads, or every error is located and printable.</summary>
-    private static int Files(List<string> problems, Gen<string> documents, int count, string name, Action<string> load, Func<Exception, IReadOnlyList<string>?> errorsOf)
+    /// <summary>Loads each generated document as the fuzz target's file: it loads, or every error is located and printable.</summary>
+    private static int Files(List<string> problems, Gen<string> documents, int count, string target)
     {
         using var dir = new TempDir();
-        var path = dir.Combine(name);
         var tried = 0;
         documents.Sample(
             text =>
             {
                 tried++;
-                File.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
-                try
+                if (ParserTargets.Problem(target, System.Text.Encoding.UTF8.GetBytes(text), dir.Path) is { } problem)
                 {
-                    load(path);
-                }
-                catch (Exception ex) when (errorsOf(ex) is { } errors)
-                {
-                    problems.AddRange(errors.Where(e => e.Length is 0 or > 2000 || e.Any(c => char.IsControl(c) && c is not '\n' and not '\r')).Select(e => $"{name}: unclear error \"{e}\""));
-                }
-                catch (Exception ex)
-                {
-                    problems.Add($"{name}: {ex.GetType().Name} {ex.Message} for {text}");
+                    problems.Add($"{problem} for {text}");
                 }
             },
             iter: count,

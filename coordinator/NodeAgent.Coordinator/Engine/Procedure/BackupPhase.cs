@@ -27,7 +27,7 @@ internal sealed class BackupPhase(NodeBackups nodes, EtcdBackupStep? etcd)
             await etcd.RunAsync(cancellationToken);
             return null;
         }
-        catch (Exception ex) when (ex is CoordinatorException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CoordinatorException and not Journal.Etcd.LeadershipLostException or IOException or UnauthorizedAccessException)
         {
             return PhaseOutcome.Failed($"etcd snapshot failed; nothing was upgraded: {ex.Message}");
         }

@@ -1,6 +1,9 @@
 namespace NodeAgent.Coordinator.Engine.Procedure;
 
-/// <summary>Runs one step of every cluster hook in the order given; a hook's <see cref="CoordinatorException"/> stops the rollout.</summary>
+/// <summary>
+/// Runs one step of every cluster hook in the order given; a hook's <see cref="CoordinatorException"/> stops the
+/// rollout, except a lost leadership, which goes up as it is (a replaced leader undoes nothing).
+/// </summary>
 internal sealed class HookSteps(IReadOnlyList<IRolloutHook> hooks, IRolloutObserver progress)
 {
     /// <summary>The hooks in registration order.</summary>
@@ -18,7 +21,7 @@ internal sealed class HookSteps(IReadOnlyList<IRolloutHook> hooks, IRolloutObser
             {
                 await step(hook);
             }
-            catch (CoordinatorException ex)
+            catch (CoordinatorException ex) when (ex is not Journal.Etcd.LeadershipLostException)
             {
                 return PhaseOutcome.Failed($"{hook.Name} ({when}): {ex.Message}");
             }
