@@ -12,7 +12,11 @@ internal sealed record CliExitCodes(int Usage, int Cancelled, int Internal);
 /// </summary>
 internal static class CliRunner
 {
-    public static async Task<int> RunAsync(RootCommand root, string program, CliExitCodes codes, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the command line. <paramref name="domainFailure"/> turns the program's own failure type into its exit code
+    /// and line (null for any other exception, which is then a bug).
+    /// </summary>
+    public static async Task<int> RunAsync(RootCommand root, string program, CliExitCodes codes, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, Func<Exception, CliFailure?>? domainFailure = null)
     {
         var json = OutputFormats.WantsJson(args);
         var parse = root.Parse(args);
@@ -33,6 +37,11 @@ internal static class CliRunner
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (CliFailure failure)
+        {
+            ErrorWriter.Write(error, program, json, failure);
+            return failure.ExitCode;
+        }
+        catch (Exception ex) when (domainFailure?.Invoke(ex) is { } failure)
         {
             ErrorWriter.Write(error, program, json, failure);
             return failure.ExitCode;

@@ -28,13 +28,16 @@ internal static class OutputFormats
         },
     };
 
-    /// <summary>Whether the raw command line asks for JSON, for errors found before the command line could be read.</summary>
+    /// <summary>
+    /// Whether the raw command line asks for JSON (<c>-o json</c>, or <c>--log-format json</c>, whose stderr is JSON
+    /// lines), for errors found before the command line could be read.
+    /// </summary>
     public static bool WantsJson(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is "-ojson" or "--output=json" or "-o=json" or "-o:json" or "--output:json"
-                || (args[i] is "-o" or "--output" && i + 1 < args.Count && args[i + 1] == "json"))
+            if (args[i] is "-ojson" or "--output=json" or "-o=json" or "-o:json" or "--output:json" or "--log-format=json" or "--log-format:json"
+                || (args[i] is "-o" or "--output" or "--log-format" && i + 1 < args.Count && args[i + 1] == "json"))
             {
                 return true;
             }

@@ -4,6 +4,7 @@ using DemoFleet;
 using NodeAgent.Contracts.V1;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -71,7 +72,7 @@ try
     var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
     var rollout = Stopwatch.StartNew();
     var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
-    var result = await new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner).RunAsync(CancellationToken.None);
+    var result = await RolloutComposition.Engine(new RolloutSetup(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner)).RunAsync(CancellationToken.None);
     var rolloutMs = rollout.Elapsed.TotalMilliseconds;
     if (!result.Succeeded)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -163,7 +164,7 @@ internal static class RolloutBenchmark
         using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
         var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
         var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
-        var engine = new RolloutEngine(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner);
+        var engine = RolloutComposition.Engine(new RolloutSetup(plan, planPath, calls, journal, progress, [], TimeProvider.System, owner));
         // The peak resident set is the rollout's own (Linux resets VmHWM on "5" to clear_refs).
         await File.WriteAllTextAsync("/proc/self/clear_refs", "5");
         var callsBefore = counter.Calls;

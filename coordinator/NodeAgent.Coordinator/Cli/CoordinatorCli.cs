@@ -1,6 +1,5 @@
 using System.CommandLine;
 using NodeAgent.CommandLine;
-using NodeAgent.Coordinator.Demo;
 
 namespace NodeAgent.Coordinator.Cli;
 
@@ -51,6 +50,10 @@ internal static class CoordinatorCli
         return root;
     }
 
+    /// <summary>Runs a command line; a <see cref="CoordinatorException"/> that reaches here is one line and exit code 4 (refused).</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
-        CliRunner.RunAsync(Build(), Program, new CliExitCodes(ExitCodes.InvalidPlan, ExitCodes.RolloutFailed, ExitCodes.Internal), args, output, error, cancellationToken);
+        CliRunner.RunAsync(Build(), Program, new CliExitCodes(ExitCodes.InvalidPlan, ExitCodes.RolloutFailed, ExitCodes.Internal), args, output, error, cancellationToken, Refused);
+
+    private static CliFailure? Refused(Exception exception) =>
+        exception is CoordinatorException refused ? new CliFailure(refused.Message, ExitCodes.Refused) : null;
 }

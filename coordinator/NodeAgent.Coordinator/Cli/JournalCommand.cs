@@ -58,14 +58,7 @@ internal static class JournalCommand
             var path = parse.GetValue(file)!;
             var dump = Read(path);
             using var journal = options.OpenJournal(parse);
-            try
-            {
-                journal.Import(dump);
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
-            }
+            journal.Import(dump);
 
             parse.InvocationConfiguration.Output.WriteLine($"imported rollout {dump.Rollout.Id} ({dump.Rollout.State}, {dump.Nodes.Count} node(s)) into {journal.Location}");
             return ExitCodes.Ok;

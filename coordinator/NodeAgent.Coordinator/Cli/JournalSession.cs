@@ -28,9 +28,9 @@ internal sealed class JournalSession : IAsyncDisposable
 
     public CancellationToken Lost => _leadership?.Lost ?? CancellationToken.None;
 
-    public static async Task<JournalSession> OpenAsync(CliOptions options, ParseResult parse, string rollout, bool standby, TimeSpan leaseTtl, CancellationToken cancellationToken)
+    /// <summary>Opens the session; <paramref name="say"/> writes what the etcd client and the campaign report (a lost quorum, waiting as a standby).</summary>
+    public static async Task<JournalSession> OpenAsync(CliOptions options, ParseResult parse, string rollout, bool standby, TimeSpan leaseTtl, Action<string> say, CancellationToken cancellationToken)
     {
-        var error = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
         if (options.EtcdJournal(parse) is not { } etcd)
         {
             if (standby)
@@ -43,23 +43,18 @@ internal sealed class JournalSession : IAsyncDisposable
             {
                 return new JournalSession(journal, RolloutJournal.LockForRollout(options.JournalPath(parse)), null);
             }
-            catch (CoordinatorException ex)
+            catch
             {
                 journal.Dispose();
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
+                throw;
             }
         }
 
-        var kv = options.ConnectEtcd(parse, etcd, patient: true, line => error.WriteLine($"nodeagent-coordinator: {line}"));
+        var kv = options.ConnectEtcd(parse, etcd, patient: true, say);
         try
         {
-            var leadership = await EtcdLeadership.CampaignAsync(kv, rollout, ClaimOwner.ThisProcess, leaseTtl, standby, TimeProvider.System, line => error.WriteLine($"nodeagent-coordinator: {line}"), cancellationToken);
+            var leadership = await EtcdLeadership.CampaignAsync(kv, rollout, ClaimOwner.ThisProcess, leaseTtl, standby, TimeProvider.System, say, cancellationToken);
             return new JournalSession(new EtcdRolloutJournal(kv, TimeProvider.System, leadership), null, leadership);
-        }
-        catch (CoordinatorException ex)
-        {
-            kv.Dispose();
-            throw new CliFailure(ex.Message, ExitCodes.Refused);
         }
         catch
         {

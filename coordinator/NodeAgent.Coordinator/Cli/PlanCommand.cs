@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using NodeAgent.Client.Concurrency;
 using NodeAgent.CommandLine;
 using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Coordinator.Cli;
@@ -31,9 +32,8 @@ internal static class PlanCommand
                 return PlanEstimate.Run(parse, options, plan, componentTime);
             }
 
-            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
-            var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System);
-            var changes = (await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, (node, ct) => DescribeAsync(plan, calls, node, options.Format(parse) == OutputFormat.Wide, ct), cancellationToken)).SelectMany(c => c).ToList();
+            using var agents = AgentAccess.Open(plan);
+            var changes = (await FanOut.RunAsync(plan.Inventory, plan.Policy.MaxConcurrency, (node, ct) => DescribeAsync(plan, agents.Client, node, options.Format(parse) == OutputFormat.Wide, ct), cancellationToken)).SelectMany(c => c).ToList();
             var unreachable = changes.Count(c => c.Change == "unreachable");
             var ordered = changes.OrderBy(c => c.Node, StringComparer.Ordinal).ThenBy(c => c.Component, StringComparer.Ordinal).ToList();
             var output = parse.InvocationConfiguration.Output;
@@ -56,7 +56,7 @@ internal static class PlanCommand
         return command;
     }
 
-    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, GrpcAgentClient calls, PlanNode node, bool wide, CancellationToken cancellationToken)
+    private static async Task<List<PlannedChange>> DescribeAsync(Plan plan, IAgentClient calls, PlanNode node, bool wide, CancellationToken cancellationToken)
     {
         var info = await calls.InfoAsync(node, probe: false, cancellationToken);
         if (!info.Ok)

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
 using NodeAgent.Coordinator.Cluster;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Logging;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
 using NodeAgent.Coordinator.Reports;
@@ -24,10 +25,11 @@ internal static class RolloutCommand
         var plain = new Option<bool>("--plain") { Description = "Plain lines instead of the live view (the default when not on a terminal)" };
         var fixLabels = new Option<bool>("--fix-labels") { Description = "Let the preflight add node labels that pods select on and their node lacks (as cluster.preflight.fixLabels)" };
         var standby = new Option<bool>("--standby") { Description = "With an etcd journal: wait as a standby while another coordinator leads this rollout, and take it over when its lease lapses" };
+        var logFormat = new Option<LogFormat>("--log-format") { Description = "text: timestamped lines (or the live view on a terminal); json: one JSON object per line on stderr, with the event's id and fields (RolloutId, Node, Component, OperationId)", DefaultValueFactory = _ => LogFormat.Text };
         var leaseTtl = DurationOption.Create("--lease-ttl", "With an etcd journal: the leader's lease (default 10s, 2s to 5m); a standby takes over this long after the leader stops answering");
         var command = new Command("rollout", "Run the rollout: preflight, backup, silence, controllers, canary, control plane, workers in batches, label pods, verify; resumes an interrupted one.\n\nExample:\n  nodeagent-coordinator rollout plan.yaml --journal ./journal.db --plain")
         {
-            planArgument, reports, metricsPort, metricsHost, plain, fixLabels, standby, leaseTtl,
+            planArgument, reports, metricsPort, metricsHost, plain, logFormat, fixLabels, standby, leaseTtl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,7 +41,10 @@ internal static class RolloutCommand
                 throw new CliFailure(sources.Count == 1 ? sources[0] : $"{sources.Count} artifact sources do not match the plan", ExitCodes.InvalidPlan, "correct the plan's sha256 and size, or the files", sources.Count == 1 ? null : sources);
             }
 
-            await using var session = await JournalSession.OpenAsync(options, parse, plan.Rollout, parse.GetValue(standby), LeaseTtl(parse.GetValue(leaseTtl)), cancellationToken);
+            var error = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
+            var log = parse.GetValue(logFormat) == LogFormat.Json ? RolloutComposition.Log(plan.Rollout, error, TimeProvider.System) : null;
+            Action<string> say = log is null ? line => error.WriteLine($"nodeagent-coordinator: {line}") : log.Say;
+            await using var session = await JournalSession.OpenAsync(options, parse, plan.Rollout, parse.GetValue(standby), LeaseTtl(parse.GetValue(leaseTtl)), say, cancellationToken);
             if (session.EndedBefore(plan.Rollout) is { } ended)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"rollout {plan.Rollout} already ended ({ended.State}: {ended.Message}) under an earlier leader; nothing to take over");
@@ -48,38 +53,21 @@ internal static class RolloutCommand
 
             var journal = session.Journal;
             using var leadershipOrCtrlC = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Lost);
-            using var pool = new AgentClientPool(plan.Policy.Retries, plan.Tls);
+            using var agents = AgentAccess.Open(plan, operationExtra: plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
             var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
             using var server = parse.GetValue(metricsPort) is > 0 and var port ? new MetricServer(parse.GetValue(metricsHost)!, port, registry: progress.Registry).Start() : null;
-            var calls = new GrpcAgentClient(pool, plan.Policy, TimeProvider.System, plan.Cluster.Gates.ConnectionSoak + TimeSpan.FromMinutes(1));
-            KubeCluster? connected;
-            try
-            {
-                connected = plan.Cluster.Kubernetes is { } access ? KubeCluster.Connect(access) : null;
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
-            }
-
-            using var kube = connected;
+            using var kube = plan.Cluster.Kubernetes is { } access ? KubeCluster.Connect(access) : null;
             using var http = new HttpClient { Timeout = plan.Policy.CallTimeout };
-            using var silence = plan.Cluster.Silence is { } alerts && plan.Runs(Phases.Silence) ? new SilenceHook(plan, alerts, http, journal, progress, TimeProvider.System) : null;
-            var hooks = new List<IRolloutHook>();
-            hooks.AddRange(silence is null ? [] : [silence]);
             var owner = journal.NextClaimOwner(plan.Rollout, ClaimOwner.ThisProcess);
-            hooks.AddRange(plan.ClusterSection is not null && plan.Runs(Phases.Controllers) ? [new ControllersHook(plan, calls, journal, progress, owner)] : []);
+            var observer = RolloutComposition.Observer(progress, log);
+            using var hooks = RolloutComposition.Hooks(plan, agents.Client, journal, observer, owner, http, TimeProvider.System);
             var cluster = kube is null ? null : new ClusterAccess(kube, parse.GetValue(fixLabels) || plan.Cluster.Preflight.FixLabels);
-            var engine = new RolloutEngine(plan, parse.GetValue(planArgument)!, calls, journal, progress, hooks, TimeProvider.System, owner, cluster);
-            var live = !parse.GetValue(plain) && !options.Machine(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
+            var engine = RolloutComposition.Engine(new RolloutSetup(plan, parse.GetValue(planArgument)!, agents.Client, journal, observer, hooks.All, TimeProvider.System, owner, cluster));
+            var live = log is null && !parse.GetValue(plain) && !options.Machine(parse) && !Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out;
             RolloutResult result;
             try
             {
-                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, TextWriter.Synchronized(parse.InvocationConfiguration.Error), () => engine.RunAsync(leadershipOrCtrlC.Token));
-            }
-            catch (CoordinatorException ex)
-            {
-                throw new CliFailure(ex.Message, ExitCodes.Refused);
+                result = await ProgressView.RunAsync(progress, plan.Policy.MaxConcurrency, live, log is null ? error : TextWriter.Null, () => engine.RunAsync(leadershipOrCtrlC.Token));
             }
             catch (OperationCanceledException) when (session.Lost.IsCancellationRequested)
             {
@@ -87,12 +75,13 @@ internal static class RolloutCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"nodeagent-coordinator: interrupted; nodes in flight finish in their agents; run rollout again to resume {plan.Rollout}");
-                if (hooks.Count > 0)
+                Action<string> interrupted = log is null ? say : log.Interrupted;
+                interrupted($"interrupted; nodes in flight finish in their agents; run rollout again to resume {plan.Rollout}");
+                if (hooks.All.Count > 0)
                 {
-                    await parse.InvocationConfiguration.Error.WriteLineAsync(
-                        $"nodeagent-coordinator: the cluster steps were left as they are ({string.Join(", ", hooks.Select(h => h.Name))}): to give up instead, run abort {plan.Rollout} and then rollout once more, which starts the controllers and expires the silence");
+                    interrupted($"the cluster steps were left as they are ({string.Join(", ", hooks.All.Select(h => h.Name))}): to give up instead, run abort {plan.Rollout} and then rollout once more, which starts the controllers and expires the silence");
                 }
+
                 return ExitCodes.RolloutFailed;
             }
 

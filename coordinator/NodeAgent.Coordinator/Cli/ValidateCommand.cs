@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using NodeAgent.CommandLine;
-using NodeAgent.Coordinator.Agents;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Plans;
 
@@ -28,9 +28,8 @@ internal static class ValidateCommand
             var unreachable = new List<string>();
             if (!parse.GetValue(offline))
             {
-                using var pool = new AgentClientPool(retries: 0, loaded.Tls);
-                var calls = new GrpcAgentClient(pool, loaded.Policy with { CallTimeout = AgentTimeout }, TimeProvider.System);
-                var catalogs = await new CatalogCheck(loaded, calls).RunAsync(cancellationToken);
+                using var access = AgentAccess.Open(loaded, loaded.Policy with { CallTimeout = AgentTimeout }, retries: 0);
+                var catalogs = await new CatalogCheck(loaded, access.Client).RunAsync(cancellationToken);
                 problems.AddRange(catalogs.Problems);
                 unreachable.AddRange(catalogs.Unreachable);
             }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Cluster;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Cluster;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Plans;
 
 namespace NodeAgent.Coordinator.Cluster;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Cluster;
 

@@ -32,7 +32,8 @@ internal sealed class NodeUpgrader(Plan plan, IAgentClient calls, IRolloutJourna
         var unknown = false;
         foreach (var component in plan.ComponentsOf(node))
         {
-            var result = await calls.ApplyAsync(node, ApplyRequest(node, component, attempt), e => progress.Step(node.Name, component.Name, e.Step, e.Message), cancellationToken);
+            var request = ApplyRequest(node, component, attempt);
+            var result = await calls.ApplyAsync(node, request, e => progress.Step(node.Name, component.Name, request.OperationId, e.Step, e.Message), cancellationToken);
             if (!result.Ok && result.Refused)
             {
                 failure = $"{component.Name}: refused: {result.Error}";

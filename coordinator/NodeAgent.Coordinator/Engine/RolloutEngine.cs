@@ -1,7 +1,4 @@
-using NodeAgent.Client.Concurrency;
-using NodeAgent.Coordinator.Agents;
 using NodeAgent.Coordinator.Claims;
-using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine.Procedure;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;
@@ -13,28 +10,26 @@ namespace NodeAgent.Coordinator.Engine;
 /// verify. Every step is journaled before it acts; a rollout run again resumes where it stopped, never touching a
 /// node that is done. Between nodes and batches it obeys pause, resume and abort requested from another process.
 /// </summary>
+/// <remarks>
+/// Runs once. Every collaborator comes from the composition root (<see cref="Composition.RolloutComposition"/>); the
+/// engine only decides which step comes next.
+/// </remarks>
 internal sealed partial class RolloutEngine(
     Plan plan,
     string planPath,
-    IAgentClient calls,
     IRolloutJournal journal,
     IRolloutObserver progress,
-    IReadOnlyList<IRolloutHook> hooks,
-    TimeProvider time,
-    ClaimOwner owner,
-    ClusterAccess? cluster = null)
+    ClaimKeeper claims,
+    Reconciler reconciler,
+    HookSteps hooks,
+    RolloutPhases phases)
 {
-    private readonly RolloutControl _control = new(plan.Rollout, journal, progress, time);
-    private readonly HookSteps _hooks = new(hooks, progress);
-    private readonly NodeUpgrader _upgrader = new(plan, calls, journal, progress, time, owner, NewVerifier(plan, calls, journal, cluster));
-    private readonly Verifier _verifier = NewVerifier(plan, calls, journal, cluster);
     private List<NodeVerification> _verification = [];
-    private ClaimKeeper? _claims;
 
     public async Task<RolloutResult> RunAsync(CancellationToken cancellationToken)
     {
-        await using var claims = new ClaimKeeper(plan, calls, owner, journal, progress, time);
-        _claims = claims;
+        // The keeper is this run's: its renewal of the claims ends with the run, however the run ends.
+        await using var renewal = claims;
         bool run;
         try
         {
@@ -44,9 +39,9 @@ internal sealed partial class RolloutEngine(
         {
             // Aborted while no coordinator ran (or an earlier run stopped before undoing): undo the cluster steps
             // now (each undo is idempotent), on the nodes this run can claim and once nothing of it still runs.
-            if (await TakeOverAsync(claims, cancellationToken) is null)
+            if (await TakeOverAsync(cancellationToken) is null)
             {
-                await UndoHooksAsync(claims, cancellationToken);
+                await UndoHooksAsync(cancellationToken);
             }
 
             await claims.ReleaseAllAsync(cancellationToken);
@@ -61,7 +56,7 @@ internal sealed partial class RolloutEngine(
         PhaseOutcome outcome;
         try
         {
-            var refused = await TakeOverAsync(claims, cancellationToken);
+            var refused = await TakeOverAsync(cancellationToken);
             outcome = refused is null ? await RunPhasesAsync(cancellationToken) : PhaseOutcome.Failed(refused);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -85,13 +80,13 @@ internal sealed partial class RolloutEngine(
 
         if (outcome.State != RolloutStates.Succeeded && claims.Held.Count > 0)
         {
-            await UndoHooksAsync(claims, cancellationToken);
+            await UndoHooksAsync(cancellationToken);
         }
 
         await claims.ReleaseAllAsync(cancellationToken);
         journal.SetState(plan.Rollout, outcome.State, outcome.Message);
         journal.AddEvent(plan.Rollout, $"{outcome.State}: {outcome.Message}");
-        progress.Say($"rollout {plan.Rollout} {outcome.State}: {outcome.Message}");
+        progress.Ended(plan.Rollout, outcome.State, outcome.Message);
         return Result();
     }
 
@@ -138,33 +133,44 @@ internal sealed partial class RolloutEngine(
     private async Task<PhaseOutcome> RunPhasesAsync(CancellationToken cancellationToken)
     {
         progress.Preload(journal.Nodes(plan.Rollout).Count(n => NodeStates.IsDone(n.State)));
-        if (plan.Runs(Phases.Preflight) && await PreflightAsync(cancellationToken) is { } preflight)
+        if (plan.Runs(Phases.Preflight))
         {
-            return PhaseOutcome.Failed(preflight);
+            Phase(Phases.Preflight);
+            if (await phases.Preflight.RunAsync(Pending(plan.Inventory), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
-        if (plan.Runs(Phases.Backup) && await BackupAsync(cancellationToken) is { } backup)
+        if (plan.Runs(Phases.Backup))
         {
-            return PhaseOutcome.Failed(backup);
+            Phase(Phases.Backup);
+            if (await phases.Backup.RunAsync(Pending(plan.Inventory), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
-        if (Pending(plan.Inventory).Count > 0 && await _hooks.RunAsync(hooks, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
+        if (Pending(plan.Inventory).Count > 0 && await hooks.RunAsync(hooks.All, "before the window", h => h.BeforeWindowAsync(cancellationToken)) is { } before)
         {
             return before;
         }
 
         var canaries = plan.Runs(Phases.Canary) ? BatchPlanner.Canaries(plan) : [];
-        if (canaries.Count > 0 && await CanaryAsync(canaries, cancellationToken) is { } canary)
+        if (canaries.Count > 0)
         {
-            return canary;
+            Phase(Phases.Canary);
+            if (await phases.Canary.RunAsync(canaries, Pending(canaries), cancellationToken) is { } stopped)
+            {
+                return stopped;
+            }
         }
 
-        var budget = new FailureBudget(plan.Policy.FailuresPerBatch, plan.Policy.FailuresTotal, plan.Inventory.Count);
         if (plan.Runs(Phases.ControlPlane))
         {
             Phase(Phases.ControlPlane);
             var pending = Pending(plan.Inventory.Where(n => n.Role == Roles.ControlPlane && !canaries.Contains(n)));
-            if (await new ControlPlanePhase(plan, UpgradeAsync, _hooks.AfterControlPlaneNodeAsync).RunAsync(pending, budget, cancellationToken) is { } stopped)
+            if (await phases.ControlPlane.RunAsync(pending, phases.Budget, cancellationToken) is { } stopped)
             {
                 return stopped;
             }
@@ -174,20 +180,20 @@ internal sealed partial class RolloutEngine(
         {
             Phase(Phases.Workers);
             var pending = Pending(plan.Inventory.Where(n => n.Role == Roles.Worker && !canaries.Contains(n)));
-            if (await new WorkersPhase(plan, journal, progress, _control, UpgradeAsync).RunAsync(pending, budget, cancellationToken) is { } stopped)
+            if (await phases.Workers.RunAsync(pending, phases.Budget, cancellationToken) is { } stopped)
             {
                 return stopped;
             }
         }
 
-        if (plan.Runs(Phases.LabelPods) && cluster is not null)
+        if (plan.Runs(Phases.LabelPods) && phases.LabelPods is { } labelPods)
         {
             Phase(Phases.LabelPods);
             var upgraded = journal.Nodes(plan.Rollout).Where(n => NodeStates.IsDone(n.State)).Select(n => n.Node).ToList();
-            await new TolerationRefresh(plan, cluster.Kube, journal, progress).RunAsync(upgraded, cancellationToken);
+            await labelPods.RunAsync(upgraded, cancellationToken);
         }
 
-        if (await _hooks.RunAsync(Enumerable.Reverse(hooks).ToList(), "after the nodes", h => h.AfterNodesAsync(cancellationToken)) is { } after)
+        if (await hooks.RunAsync(Enumerable.Reverse(hooks.All).ToList(), "after the nodes", h => h.AfterNodesAsync(cancellationToken)) is { } after)
         {
             return after;
         }
@@ -195,7 +201,7 @@ internal sealed partial class RolloutEngine(
         if (plan.Runs(Phases.Verify))
         {
             Phase(Phases.Verify);
-            var verified = await new VerifyPhase(plan, journal, _verifier).RunAsync(cancellationToken);
+            var verified = await phases.Verify.RunAsync(cancellationToken);
             _verification = [.. verified.Verification];
             if (verified.Stop is { } stop)
             {
@@ -216,64 +222,6 @@ internal sealed partial class RolloutEngine(
             : PhaseOutcome.Failed($"{notTouched} node(s) were not upgraded because their phase is not in policy.phases");
     }
 
-    private async Task<string?> PreflightAsync(CancellationToken cancellationToken)
-    {
-        Phase(Phases.Preflight);
-        var problems = (await new Preflight(plan, calls).RunAsync(journal.Nodes(plan.Rollout), cancellationToken)).ToList();
-        if (problems.Count == 0 && cluster is not null)
-        {
-            problems.AddRange(await new PlacementPreflight(plan, cluster.Kube, journal, progress).RunAsync(Pending(plan.Inventory), cluster.FixLabels, cancellationToken));
-        }
-
-        foreach (var problem in problems)
-        {
-            progress.Say($"preflight: {problem}");
-        }
-
-        return problems.Count == 0 ? null : $"preflight found {problems.Count} problem(s); nothing was touched: {string.Join("; ", problems.Take(5))}";
-    }
-
-    private async Task<string?> BackupAsync(CancellationToken cancellationToken)
-    {
-        Phase(Phases.Backup);
-        var failures = await new BackupPhase(plan, calls, journal, progress, owner).RunAsync(Pending(plan.Inventory), cancellationToken);
-        if (failures.Count > 0)
-        {
-            return $"backup failed on {failures.Count} component(s); no node was upgraded in this run: {string.Join("; ", failures.Take(5))}";
-        }
-
-        if (plan.Cluster.Etcd is { } etcd)
-        {
-            try
-            {
-                await new EtcdBackupStep(plan.Rollout, etcd, journal, progress, time).RunAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is CoordinatorException and not Journal.Etcd.LeadershipLostException or IOException or UnauthorizedAccessException)
-            {
-                return $"etcd snapshot failed; nothing was upgraded: {ex.Message}";
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Upgrades nodes with bounded concurrency; null when an abort was requested (nodes in flight finish first).</summary>
-    private async Task<IReadOnlyList<NodeOutcome>?> UpgradeAsync(IReadOnlyList<PlanNode> nodes, CancellationToken cancellationToken)
-    {
-        var outcomes = await FanOut.RunAsync(nodes, plan.Policy.MaxConcurrency, async (node, ct) =>
-        {
-            if (!await _control.MayStartAsync(ct))
-            {
-                return null;
-            }
-
-            return await _claims!.EnsureAsync(node, ct) is { } refused
-                ? _upgrader.Refused(node, refused)
-                : await _upgrader.UpgradeAsync(node, ct);
-        }, cancellationToken);
-        return outcomes.Any(o => o is null) ? null : outcomes.OfType<NodeOutcome>().ToList();
-    }
-
     private List<PlanNode> Pending(IEnumerable<PlanNode> nodes)
     {
         var done = journal.Nodes(plan.Rollout).Where(n => NodeStates.IsDone(n.State)).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
@@ -285,9 +233,6 @@ internal sealed partial class RolloutEngine(
         journal.SetPhase(plan.Rollout, phase);
         progress.SetPhase(phase);
     }
-
-    private static Verifier NewVerifier(Plan plan, IAgentClient calls, IRolloutJournal journal, ClusterAccess? cluster) =>
-        new(plan, calls, cluster?.Kube, node => NodeChecks.Read(journal, plan.Rollout, node));
 
     private RolloutResult Result() =>
         new(journal.Find(plan.Rollout)!, journal.Nodes(plan.Rollout), _verification, journal.Events(plan.Rollout), journal.Facts(plan.Rollout));

@@ -12,7 +12,7 @@ internal sealed partial class RolloutJournal
             var r = dump.Rollout;
             if (Find(r.Id) is not null)
             {
-                throw new Engine.CoordinatorException($"{Location} already holds a rollout {r.Id}; import it into another journal, or remove that one first");
+                throw new CoordinatorException($"{Location} already holds a rollout {r.Id}; import it into another journal, or remove that one first");
             }
 
             using var transaction = _connection.BeginTransaction();

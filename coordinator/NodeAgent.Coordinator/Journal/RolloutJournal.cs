@@ -53,7 +53,7 @@ internal sealed partial class RolloutJournal : IRolloutJournal
         }
         catch (IOException)
         {
-            throw new Engine.CoordinatorException($"another coordinator is running a rollout on {path} (it holds {lockPath}); watch it with status, or stop it first");
+            throw new CoordinatorException($"another coordinator is running a rollout on {path} (it holds {lockPath}); watch it with status, or stop it first");
         }
     }
 

@@ -105,7 +105,7 @@ internal sealed class RolloutProgress : IRolloutObserver
     }
 
     /// <summary>One step the agent reported for a component of a node (staging checked, swapped, restarted, healthy, stable).</summary>
-    public void Step(string node, string component, string step, string message) => Say($"{node}: {component} {step}: {message}");
+    public void Step(string node, string component, string operationId, string step, string message) => Say($"{node}: {component} {step}: {message}");
 
     /// <summary>A node whose outcome is unknown (the coordinator stopped or lost the agent): neither done nor failed.</summary>
     public void NodeInFlight(string node, TimeSpan duration, string detail)
@@ -169,6 +169,8 @@ internal sealed class RolloutProgress : IRolloutObserver
             return [.. _failedNodes];
         }
     }
+
+    public void Ended(string rollout, string state, string reason) => Say($"rollout {rollout} {state}: {reason}");
 
     public void Say(string line) => Line?.Invoke($"{_time.GetUtcNow():HH:mm:ss} {line}");
 

@@ -65,6 +65,7 @@ public sealed class CliMistakesTests
         { Coord, ["validate", "plan.yaml", "--journal", "x"], 2, "unknown flag '--journal'" },
         { Coord, ["status", "-o", "xml", "--journal", "./missing.db"], 2, "not an output format" },
         { Coord, ["stage", "./missing.yaml"], 2, "no such plan file" },
+        { Coord, ["rollout", "./missing.yaml", "--log-format", "json"], 2, "no such plan file" },
         { Coord, ["validate"], 2, "'nodeagent-coordinator validate' needs <plan>" },
         { Coord, ["completion", "fish"], 2, "fish" },
         { Agent, ["--config", "relative/agent.yaml"], 2, "relative/agent.yaml does not exist" },

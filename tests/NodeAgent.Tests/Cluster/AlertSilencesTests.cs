@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using NodeAgent.Coordinator;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using NodeAgent.Coordinator;
 using NodeAgent.Coordinator.Cluster;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Tests.Infrastructure;

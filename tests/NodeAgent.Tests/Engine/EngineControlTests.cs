@@ -1,3 +1,4 @@
+using NodeAgent.Coordinator;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Plans;

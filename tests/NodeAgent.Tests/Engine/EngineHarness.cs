@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
+using NodeAgent.Coordinator.Composition;
 using NodeAgent.Coordinator.Engine;
 using NodeAgent.Coordinator.Journal;
+using NodeAgent.Coordinator.Logging;
 using NodeAgent.Coordinator.Plans;
 using NodeAgent.Coordinator.Progress;
 
@@ -68,14 +70,23 @@ internal sealed class EngineHarness : IDisposable
 
     public List<IRolloutHook> Hooks { get; } = [];
 
+    /// <summary>The structured log the engine also reports to (as <c>rollout --log-format json</c> does), or none.</summary>
+    public RolloutLog? Log { get; set; }
+
     public IReadOnlyList<string> Workers => Plan.Inventory.Where(n => n.Role == Roles.Worker).Select(n => n.Name).ToList();
 
     /// <summary>Runs the engine once to its end, moving the fake clock while it waits.</summary>
     public async Task<RolloutResult> RunAsync()
     {
         var owner = Journal.NextClaimOwner(Plan.Rollout, "engine-rules test");
-        var engine = new RolloutEngine(Plan, Path.Combine(_directory, "plan.yaml"), Agents, Journal, new RolloutProgress(Time, Plan.Inventory.Count), Hooks, Time, owner);
-        var run = Task.Run(() => engine.RunAsync(CancellationToken.None));
+        var engine = RolloutComposition.Engine(new RolloutSetup(Plan, Path.Combine(_directory, "plan.yaml"), Agents, Journal, RolloutComposition.Observer(new RolloutProgress(Time, Plan.Inventory.Count), Log), Hooks, Time, owner));
+        return await AdvanceUntilDoneAsync(() => engine.RunAsync(CancellationToken.None));
+    }
+
+    /// <summary>Runs <paramref name="work"/> to its end, moving the fake clock while it waits.</summary>
+    public async Task<T> AdvanceUntilDoneAsync<T>(Func<Task<T>> work)
+    {
+        var run = Task.Run(work);
         var giveUpAt = Time.GetUtcNow() + FakeLimit;
         while (!run.IsCompleted && Time.GetUtcNow() < giveUpAt)
         {
@@ -83,7 +94,7 @@ internal sealed class EngineHarness : IDisposable
             Time.Advance(Step);
         }
 
-        Assert.True(run.IsCompleted, $"the engine did not finish within {FakeLimit} of fake time");
+        Assert.True(run.IsCompleted, $"the work did not finish within {FakeLimit} of fake time");
         return await run;
     }
 

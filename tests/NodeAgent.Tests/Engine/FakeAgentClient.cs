@@ -43,6 +43,34 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
 
     public FakeNode this[string name] => _nodes[name];
 
+    /// <summary>
+    /// Gives every call a latency from 0 to <paramref name="max"/>, drawn per node from a generator seeded with
+    /// <paramref name="seed"/> and the node's name: the same seed gives each node the same latencies, call after call.
+    /// </summary>
+    public void SeedLatencies(int seed, TimeSpan max)
+    {
+        foreach (var fake in _nodes.Values)
+        {
+            fake.Jitter = new Random(seed ^ StableHash(fake.Name));
+            fake.MaxJitter = max;
+        }
+    }
+
+    /// <summary>The latency of the next call to <paramref name="node"/>: its fixed latency and its next seeded jitter.</summary>
+    public TimeSpan NextLatency(string node)
+    {
+        var fake = _nodes[node];
+        if (fake.Jitter is not { } jitter)
+        {
+            return fake.CallLatency;
+        }
+
+        lock (jitter)
+        {
+            return fake.CallLatency + (fake.MaxJitter * jitter.NextDouble());
+        }
+    }
+
     public IReadOnlyList<AgentCall> Of(string kind) => Calls.Where(c => c.Kind == kind).ToList();
 
     public Task<CallResult<GetInfoResponse>> InfoAsync(PlanNode node, bool probe, CancellationToken cancellationToken) =>
@@ -77,17 +105,18 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
             }
         });
 
-    public Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken)
+    public async Task<CallResult<Operation>> FollowAsync(PlanNode node, string operationId, CancellationToken cancellationToken)
     {
         Record(node.Name, "follow", "", operationId);
+        await DelayAsync(node.Name);
         if (_nodes[node.Name].StuckOperations.Contains(operationId))
         {
-            return Task.FromResult(CallResult<Operation>.Success(new Operation { OperationId = operationId, State = OperationState.Running }));
+            return CallResult<Operation>.Success(new Operation { OperationId = operationId, State = OperationState.Running });
         }
 
-        return Task.FromResult(_operations.TryGetValue(operationId, out var op)
+        return _operations.TryGetValue(operationId, out var op)
             ? CallResult<Operation>.Success(op)
-            : CallResult<Operation>.Failure($"{node.Name}: NotFound: no operation {operationId}", refused: true));
+            : CallResult<Operation>.Failure($"{node.Name}: NotFound: no operation {operationId}", refused: true);
     }
 
     public Task<CallResult<StageArtifactResponse>> StageAsync(PlanNode node, PlanArtifact artifact, CancellationToken cancellationToken) =>
@@ -96,6 +125,7 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
     public async Task<CallResult<Operation>> ApplyAsync(PlanNode node, ApplyRequest request, Action<OperationEvent> onEvent, CancellationToken cancellationToken)
     {
         Record(node.Name, "apply", request.Component, request.OperationId);
+        await DelayAsync(node.Name);
         var fake = _nodes[node.Name];
         if (fake.Unreachable)
         {
@@ -167,13 +197,14 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
     public Task<CallResult<Operation>> StopAsync(PlanNode node, StopComponentRequest request, CancellationToken cancellationToken) =>
         Answer(node, "stop", request.Component, request.OperationId, fake => Remember(fake, Finished(request.OperationId, request.Component, OperationState.Succeeded, "stopped", OperationKind.Stop)));
 
-    public Task<CallResult<AcquireClaimResponse>> AcquireClaimAsync(PlanNode node, AcquireClaimRequest request, CancellationToken cancellationToken)
+    public async Task<CallResult<AcquireClaimResponse>> AcquireClaimAsync(PlanNode node, AcquireClaimRequest request, CancellationToken cancellationToken)
     {
         Record(node.Name, "claim", "", "");
+        await DelayAsync(node.Name);
         var fake = _nodes[node.Name];
-        return Task.FromResult(fake.Unreachable ? Unreachable<AcquireClaimResponse>(node)
+        return fake.Unreachable ? Unreachable<AcquireClaimResponse>(node)
             : fake.RefuseClaim ? CallResult<AcquireClaimResponse>.Failure($"{node.Name}: Aborted: claimed by rollout other", refused: true)
-            : CallResult<AcquireClaimResponse>.Success(new AcquireClaimResponse()));
+            : CallResult<AcquireClaimResponse>.Success(new AcquireClaimResponse());
     }
 
     public Task<CallResult<ReleaseClaimResponse>> ReleaseClaimAsync(PlanNode node, ReleaseClaimRequest request, CancellationToken cancellationToken) =>
@@ -199,13 +230,26 @@ internal sealed class FakeAgentClient(TimeProvider time, string target) : IAgent
     private Operation Finished(string id, string component, OperationState state, string message, OperationKind kind = OperationKind.Unspecified) =>
         _operations.GetOrAdd(id, _ => new Operation { OperationId = id, Kind = kind, Component = component, State = state, Message = message, ToVersion = target });
 
-    private Task<CallResult<T>> Answer<T>(PlanNode node, string kind, string component, string operationId, Func<FakeNode, T> answer)
+    private async Task<CallResult<T>> Answer<T>(PlanNode node, string kind, string component, string operationId, Func<FakeNode, T> answer)
         where T : class
     {
         Record(node.Name, kind, component, operationId);
+        await DelayAsync(node.Name);
         var fake = _nodes[node.Name];
-        return Task.FromResult(fake.Unreachable ? Unreachable<T>(node) : CallResult<T>.Success(answer(fake)));
+        return fake.Unreachable ? Unreachable<T>(node) : CallResult<T>.Success(answer(fake));
     }
+
+    /// <summary>Waits out the node's call latency on the fake clock (the engine's own deadlines and cancellation are not this fake's concern).</summary>
+    private async Task DelayAsync(string node)
+    {
+        var latency = NextLatency(node);
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, time);
+        }
+    }
+
+    private static int StableHash(string text) => text.Aggregate(17, (hash, c) => unchecked((hash * 31) + c));
 
     private void Record(string node, string kind, string component, string operationId)
     {

@@ -42,6 +42,14 @@ internal sealed class FakeNode(string name, IReadOnlyList<string> components, st
 
     public TimeSpan ApplyLatency { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long every call to this agent takes before it is answered (a slow network or a busy agent), on top of any seeded jitter.</summary>
+    public TimeSpan CallLatency { get; set; }
+
+    /// <summary>Draws this node's seeded per-call jitter (<see cref="FakeAgentClient.SeedLatencies"/>); null: none.</summary>
+    public Random? Jitter { get; set; }
+
+    public TimeSpan MaxJitter { get; set; }
+
     /// <summary>Operation ids the agent still runs and never finishes (the reconcile finds them).</summary>
     public List<string> StuckOperations { get; } = [];
 

@@ -1,3 +1,4 @@
+using NodeAgent.Coordinator;
 using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Tests.Engine;

@@ -1,3 +1,4 @@
+using NodeAgent.Coordinator;
 using NodeAgent.Coordinator.Journal;
 using NodeAgent.Coordinator.Journal.Etcd;
 using NodeAgent.Tests.Infrastructure;
@@ -48,7 +49,7 @@ public sealed class EtcdJournalTests : IAsyncLifetime
         await using var first = await LeadAsync("r1", "coordinator-one");
         using var kv = Connect();
 
-        var refused = await Assert.ThrowsAsync<NodeAgent.Coordinator.Engine.CoordinatorException>(
+        var refused = await Assert.ThrowsAsync<CoordinatorException>(
             () => EtcdLeadership.CampaignAsync(kv, "r1", "coordinator-two", TimeSpan.FromSeconds(2), wait: false, TimeProvider.System, _ => { }, CancellationToken.None));
 
         Assert.Contains("led by coordinator-one", refused.Message, StringComparison.Ordinal);

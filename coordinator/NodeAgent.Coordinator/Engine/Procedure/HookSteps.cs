@@ -6,6 +6,9 @@ namespace NodeAgent.Coordinator.Engine.Procedure;
 /// </summary>
 internal sealed class HookSteps(IReadOnlyList<IRolloutHook> hooks, IRolloutObserver progress)
 {
+    /// <summary>The hooks in registration order.</summary>
+    public IReadOnlyList<IRolloutHook> All => hooks;
+
     public Task<PhaseOutcome?> AfterControlPlaneNodeAsync(CancellationToken cancellationToken) =>
         RunAsync(hooks, "after a control-plane node", h => h.AfterControlPlaneNodeAsync(cancellationToken));
 

@@ -3,7 +3,6 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
 using Mvccpb;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Journal.Etcd;
 

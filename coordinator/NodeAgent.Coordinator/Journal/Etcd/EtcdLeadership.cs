@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Etcdserverpb;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Journal.Etcd;
 

@@ -1,5 +1,4 @@
 using Etcdserverpb;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Journal.Etcd;
 

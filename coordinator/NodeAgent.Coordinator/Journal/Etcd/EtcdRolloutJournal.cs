@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Etcdserverpb;
 using NodeAgent.Coordinator.Claims;
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Journal.Etcd;
 

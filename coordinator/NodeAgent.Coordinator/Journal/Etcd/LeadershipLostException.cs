@@ -1,4 +1,3 @@
-using NodeAgent.Coordinator.Engine;
 
 namespace NodeAgent.Coordinator.Journal.Etcd;
 

@@ -13,7 +13,7 @@ namespace NodeAgent.Coordinator.Engine;
 /// twice. What each backup holds (the version, the operation that names the backup set) is a fact of the node in the
 /// journal, so the report shows it.
 /// </summary>
-internal sealed class BackupPhase(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner)
+internal sealed class NodeBackups(Plan plan, IAgentClient calls, IRolloutJournal journal, IRolloutObserver progress, ClaimOwner owner)
 {
     public const string FactPrefix = "backup ";
 
