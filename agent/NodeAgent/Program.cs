@@ -59,13 +59,20 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 
 try
 {
-    await app.RunAsync();
+    await app.StartAsync();
 }
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
-    // A listener that cannot bind (address in use, socket directory not writable): a sentence, not a stack trace.
+    // A listener that cannot bind (address in use, socket directory not writable): a sentence, not a stack trace, and
+    // the last line (the host's own log of the failure comes first, and everything its disposal writes).
+    await app.DisposeAsync();
     await Console.Error.WriteLineAsync($"nodeagent: cannot start: {ex.Message}");
     return 1;
 }
 
+// READY=1 has gone out. What the start built and dropped (configuration, the host's builders, recovery's reads) is
+// garbage now: collect it and give the memory back, once, rather than keep it resident until the heap grows.
+GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;

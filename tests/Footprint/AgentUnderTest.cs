@@ -191,12 +191,15 @@ internal sealed class AgentUnderTest : IAsyncDisposable
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(proc, "cmdline")).Contains(_dir, StringComparison.Ordinal))
+                // The component's shell execs into `sleep`, whose command line no longer names the directory; its
+                // environment (the NOTIFY_SOCKET it inherited from the agent) still does.
+                if (File.ReadAllText(Path.Combine(proc, "cmdline")).Contains(_dir, StringComparison.Ordinal)
+                    || File.ReadAllText(Path.Combine(proc, "environ")).Contains(_dir, StringComparison.Ordinal))
                 {
                     Process.GetProcessById(int.Parse(Path.GetFileName(proc), System.Globalization.CultureInfo.InvariantCulture)).Kill();
                 }
             }
-            catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
                 // Gone already.
             }

@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Footprint;
 
-// nodeagent-footprint [--packages DIR] [--floor FILE] [--idle-seconds 30] [--calls 10000] [--blob-mb 150]
+// nodeagent-footprint [--packages DIR] [--floor FILE] [--idle-seconds 30] [--calls 10000] [--blob-mb 150] [--starts 5]
 // Starts, all on this machine at once: the packaged agent twice (NativeAOT executable from the tarball, JIT build from
 // packages/jit), the floor (a bare NativeAOT Kestrel gRPC server, tests/FootprintFloor) and Debian's
 // prometheus-node-exporter; every .NET server with the unit's Environment=. Measures binary size, start to READY=1
 // (sd_notify) and the agent's own start timeline, idle resident memory (and where it is) and CPU over the same idle
-// window, then resident memory after N GetInfo calls and after staging a blob; last, the agent's start with one
-// crashed apply to recover. Prints a table and, last, one JSON line. scripts/footprint.sh builds everything first.
+// window, then resident memory after N GetInfo calls and after staging a blob; last, the start again and again (the
+// agent with an empty journal, the floor, the agent with one crashed apply to recover; medians, with the load average).
+// Prints a table and, last, one JSON line. scripts/footprint.sh builds everything first.
 if (!OperatingSystem.IsLinux())
 {
     return 2;
@@ -20,6 +21,7 @@ var floorBinary = Arg("--floor", Path.Combine(root, "artifacts", "footprint-floo
 var idle = TimeSpan.FromSeconds(double.Parse(Arg("--idle-seconds", "30"), CultureInfo.InvariantCulture));
 var calls = int.Parse(Arg("--calls", "10000"), CultureInfo.InvariantCulture);
 var blobMb = long.Parse(Arg("--blob-mb", "150"), CultureInfo.InvariantCulture);
+var starts = int.Parse(Arg("--starts", "5"), CultureInfo.InvariantCulture);
 
 var tarball = Directory.EnumerateFiles(packages, "nodeagent-*-linux-x64.tar.gz").Order(StringComparer.Ordinal).LastOrDefault();
 var jit = Path.Combine(packages, "jit", "nodeagent.dll");
@@ -59,11 +61,14 @@ try
     }
 
     rows.Add(new Report.Row("node_exporter", Run.Size(NodeExporter.Binary), null, idleFigures[3], MemoryMap.Breakdown(exporter.Pid), null, null, Sampler.PeakKib(exporter.Pid)));
-    await using var recovered = await Recovery.StartWithOneToRecoverAsync(aotCommand, Path.Combine(work, "recovery"), environment);
-
     var figures = Report.Figures(rows, calls, blobMb);
-    Report.AddTimeline(figures, "aot", aot);
-    Report.AddTimeline(figures, "aot_recovery", recovered);
+    await Console.Error.WriteLineAsync($"{starts} starts of each: the agent with an empty journal, the floor, the agent with one operation to recover");
+    figures["load_average_1m_before_starts"] = Report.LoadAverage();
+    Report.AddStarts(figures, "aot", await Starts.EmptyAsync("aot", aotCommand, work, environment, starts));
+    Report.AddStarts(figures, "floor", await Starts.EmptyAsync("floor", [floorBinary], work, environment, starts));
+    Report.AddStarts(figures, "aot_recovery", await Starts.RecoveringAsync(aotCommand, work, environment, starts));
+    figures["load_average_1m_after_starts"] = Report.LoadAverage();
+    figures["aot_start_vs_floor"] = Math.Round(figures["aot_start_to_ready_ms"] / figures["floor_start_to_ready_ms"], 2);
     Report.Print(rows, figures, calls, blobMb);
     Console.WriteLine(JsonSerializer.Serialize(figures, FootprintJson.Default.DictionaryStringDouble));
     return 0;

@@ -27,5 +27,12 @@ builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = (1024 * 1024) + (6
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(Path.Combine(dir, "agent.sock"), listen => listen.Protocols = HttpProtocols.Http2));
 var app = builder.Build();
 app.MapGrpcService<FloorService>();
-await app.RunAsync();
+await using (app)
+{
+    await app.StartAsync();
+    // As the agent does once READY=1 is out: the start's garbage collected and the memory given back.
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    await app.WaitForShutdownAsync();
+}
+
 return 0;

@@ -200,6 +200,36 @@ public sealed class AgentConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task Daemon_ListenerAddressInUse_ExitsOneAndEndsWithASentence()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var path = Write("taken.yaml", $"""
+            stateDir: {_dir.Combine("state")}
+            listeners:
+              unixSocket: {_dir.Combine("agent.sock")}
+              tcp: {"{"} enabled: true, plaintext: true, address: 127.0.0.1, port: {port} {"}"}
+            security:
+              allowUnsignedReleases: true
+
+            """ + Component("kubelet", _dir.Combine("kubelet")));
+        var start = new ProcessStartInfo(StandIn.DotnetHost) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nodeagent.dll"));
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(path);
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        await stdout;
+
+        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {stderr}");
+        Assert.StartsWith("nodeagent: cannot start: ", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("Category", "ApplyEdgeCases")]
     public void Load_HealthStableSeconds_DefaultsToTenSecondsAndRejectsANegativeWindow()
     {
