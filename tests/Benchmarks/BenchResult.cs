@@ -16,6 +16,7 @@ internal sealed record BenchResult(
     double WallS,
     double IdealS,
     double WallOverIdeal,
+    Dictionary<string, double> PhasesS,
     double CoordinatorCpuMsPerNode,
     double CoordinatorPeakRssMb,
     double CoordinatorRssKbPerAgent,

@@ -14,6 +14,7 @@ internal static class BenchTable
             ("outcome", $"{r.Succeeded} succeeded, {r.Failed} failed"),
             ("staging (before the window)", $"{r.StageS} s"),
             ("rollout wall / ideal", $"{r.WallS} s / {r.IdealS} s = {r.WallOverIdeal}"),
+            ("wall per phase", string.Join(", ", r.PhasesS.Select(p => $"{p.Key} {p.Value} s"))),
             ("coordinator CPU per node", $"{r.CoordinatorCpuMsPerNode} ms"),
             ("coordinator peak RSS", $"{r.CoordinatorPeakRssMb} MB, {r.CoordinatorRssKbPerAgent} KB per agent channel"),
             ("apply p50 / p99", $"{r.ApplyP50Ms} / {r.ApplyP99Ms} ms (agent {r.AgentOverheadP50Ms} / {r.AgentOverheadP99Ms}, service {r.ServiceP50Ms} / {r.ServiceP99Ms})"),

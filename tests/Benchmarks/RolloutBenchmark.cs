@@ -97,6 +97,7 @@ internal static class RolloutBenchmark
             Round(run.WallS),
             Round(ideal),
             ideal > 0 ? Math.Round(run.WallS / ideal, 3) : 0,
+            run.PhasesS,
             Round(run.CpuMs / options.Nodes),
             Round(run.PeakRssKb / 1024.0),
             Round(fanOut.RssKbPerAgent),
@@ -154,8 +155,10 @@ internal static class RolloutBenchmark
     {
         using var journal = new RolloutJournal(journalPath, TimeProvider.System);
         var progress = new RolloutProgress(TimeProvider.System, plan.Inventory.Count);
+        var phases = new PhaseClock();
         progress.Line += line =>
         {
+            phases.See(line[9..]);
             if (!line[9..].StartsWith("node-", StringComparison.Ordinal) || line.Contains("FAILED", StringComparison.Ordinal))
             {
                 Console.Error.WriteLine(line);
@@ -170,11 +173,13 @@ internal static class RolloutBenchmark
         var callsBefore = counter.Calls;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
+        phases.Start();
         var result = await engine.RunAsync(CancellationToken.None);
         var wall = watch.Elapsed.TotalSeconds;
+        var phaseSeconds = phases.Stop();
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
         var failed = result.Nodes.Count(n => !NodeStates.IsDone(n.State));
-        return new RolloutRun(wall, cpuMs, ProcStatus.OwnKb("VmHWM"), counter.Calls - callsBefore, result.Nodes.Count - failed, failed);
+        return new RolloutRun(wall, cpuMs, ProcStatus.OwnKb("VmHWM"), counter.Calls - callsBefore, result.Nodes.Count - failed, failed, phaseSeconds);
     }
 
     private static double Round(double value) => Math.Round(value, 1);

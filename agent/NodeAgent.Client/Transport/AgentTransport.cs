@@ -36,19 +36,20 @@ public static class AgentTransport
             return (new Uri($"http://{address.Authority}"), new SocketsHttpHandler());
         }
 
-        var roots = tls.Roots;
-        var own = tls.Certificate;
         var expected = serverName is { Length: > 0 } ? serverName : address.Host!;
+        // The handshake builds the agent's chain once, with the policy that trusts only the CA bundle: the callback
+        // reads that verdict (RemoteCertificateChainErrors otherwise) and adds the checks a policy cannot express.
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
                 TargetHost = expected,
-                ClientCertificates = [own],
+                ClientCertificateContext = tls.Context,
+                CertificateChainPolicy = tls.AgentPolicy,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is X509Certificate2 agent && CheckAgent(agent, roots, expected) is null,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    errors == SslPolicyErrors.None && certificate is X509Certificate2 agent && CheckName(agent, expected) is null,
             },
         };
         return (new Uri($"https://{address.Authority}"), handler);
@@ -56,7 +57,11 @@ public static class AgentTransport
 
     /// <summary>Null when the agent's certificate chains to <paramref name="roots"/> and names <paramref name="expectedName"/>; else why not.</summary>
     public static string? CheckAgent(X509Certificate2 agent, X509Certificate2Collection roots, string expectedName) =>
-        TlsFiles.CheckChain(agent, roots, TlsFiles.ServerAuth)
+        TlsFiles.CheckChain(agent, roots, TlsFiles.ServerAuth) ?? CheckName(agent, expectedName);
+
+    /// <summary>What the chain cannot check: the agent's certificate allows server authentication and names <paramref name="expectedName"/> (no wildcard, no common name).</summary>
+    private static string? CheckName(X509Certificate2 agent, string expectedName) =>
+        TlsFiles.CheckUsage(agent, TlsFiles.ServerAuth)
         ?? (agent.MatchesHostname(expectedName, allowWildcards: false, allowCommonName: false)
             ? null
             : $"certificate \"{agent.Subject}\" does not name {expectedName} among its subject alternative names");

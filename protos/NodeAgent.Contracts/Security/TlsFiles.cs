@@ -43,28 +43,48 @@ public static class TlsFiles
     /// </summary>
     public static string? CheckChain(X509Certificate2 certificate, X509Certificate2Collection roots, string purpose, X509Certificate2Collection? intermediates = null)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(purpose));
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        if (intermediates is not null)
-        {
-            chain.ChainPolicy.ExtraStore.AddRange(intermediates);
-        }
-
+        using var chain = new X509Chain { ChainPolicy = ChainPolicy(roots, purpose, intermediates) };
         if (chain.Build(certificate))
         {
-            // A certificate without the extension would pass the policy check for any purpose: require it.
-            var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<Oid>());
-            return usages.Any(u => u.Value == purpose)
-                ? null
-                : $"certificate \"{certificate.Subject}\" is not acceptable: it has no extended key usage {(purpose == ClientAuth ? "clientAuth" : "serverAuth")}";
+            return CheckUsage(certificate, purpose);
         }
 
         var reasons = chain.ChainStatus.Select(s => s.Status).Distinct().Select(Describe);
         return $"certificate \"{certificate.Subject}\" is not acceptable: {string.Join("; ", reasons)}";
+    }
+
+    /// <summary>
+    /// The chain policy of <see cref="CheckChain"/>: trusts <paramref name="roots"/> and nothing else, checks no
+    /// revocation, downloads nothing, and requires <paramref name="purpose"/> when the certificate restricts its usages.
+    /// </summary>
+    public static X509ChainPolicy ChainPolicy(X509Certificate2Collection roots, string purpose, X509Certificate2Collection? intermediates = null)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(roots);
+        policy.ApplicationPolicy.Add(new Oid(purpose));
+        if (intermediates is not null)
+        {
+            policy.ExtraStore.AddRange(intermediates);
+        }
+
+        return policy;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="certificate"/> names <paramref name="purpose"/> among its extended key usages. A chain
+    /// policy passes a certificate without the extension for any purpose: this requires it.
+    /// </summary>
+    public static string? CheckUsage(X509Certificate2 certificate, string purpose)
+    {
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<Oid>());
+        return usages.Any(u => u.Value == purpose)
+            ? null
+            : $"certificate \"{certificate.Subject}\" is not acceptable: it has no extended key usage {(purpose == ClientAuth ? "clientAuth" : "serverAuth")}";
     }
 
     private static string Describe(X509ChainStatusFlags flag) => flag switch

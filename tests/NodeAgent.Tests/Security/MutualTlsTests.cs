@@ -225,6 +225,19 @@ public sealed class MutualTlsTests
     }
 
     [Fact]
+    public async Task AgentCertificate_FromACaTheCallerDoesNotTrust_IsRefusedByAgentctl()
+    {
+        await using var node = await TestNode.StartAsync(Tls());
+        var ops = node.Pki!.Client("ops", "operator");
+        var (_, otherCa) = node.Pki.Foreign("stranger", "operator");
+        var result = await node.CtlAsync("--node", $"127.0.0.1:{node.Options.TlsPort}", "--server-name", TestPki.NodeName,
+            "--tls-ca", otherCa, "--tls-cert", ops.CertificateFile, "--tls-key", ops.KeyFile, "status");
+
+        Assert.True(result.ExitCode == 5, $"exit {result.ExitCode}: {result.Err}");
+        Assert.Contains("cannot reach the agent", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RotatedCertificateAndCaBundle_TakeEffectWithoutARestart()
     {
         await using var node = await TestNode.StartAsync(Tls());

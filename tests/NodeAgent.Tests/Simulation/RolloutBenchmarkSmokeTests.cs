@@ -5,7 +5,7 @@ namespace NodeAgent.Tests.Simulation;
 
 /// <summary>
 /// The rollout benchmark end to end at 200 nodes (short soak, services 5x faster than the realistic profile): it runs,
-/// and its last line is one JSON object whose figures are sane. It checks no timing goal: that is the benchmark's job.
+/// and its last line is one JSON object whose figures are sane (the wall per phase adds up to the wall). It checks no timing goal: that is the benchmark's job.
 /// </summary>
 [Trait("Category", "Simulation")]
 public sealed class RolloutBenchmarkSmokeTests
@@ -31,6 +31,9 @@ public sealed class RolloutBenchmarkSmokeTests
         Assert.Equal(0, r.GetProperty("failed").GetInt32());
         Assert.True(r.GetProperty("ideal_s").GetDouble() > 0);
         Assert.True(r.GetProperty("wall_s").GetDouble() >= r.GetProperty("ideal_s").GetDouble() * 0.99, last);
+        var phases = r.GetProperty("phases_s").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["takeover", "preflight", "canary", "workers", "verify"], phases.Keys);
+        Assert.InRange(phases.Values.Sum(), r.GetProperty("wall_s").GetDouble() - 0.5, r.GetProperty("wall_s").GetDouble() + 0.5);
         Assert.True(r.GetProperty("grpc_calls").GetInt64() >= 200 * 2, last);
         Assert.True(r.GetProperty("apply_p50_ms").GetDouble() >= r.GetProperty("service_p50_ms").GetDouble(), last);
         Assert.True(r.GetProperty("coordinator_cpu_ms_per_node").GetDouble() > 0, last);
